@@ -1,0 +1,754 @@
+/* kb_search.c — query analysis, FTS5 retrieval, re-ranking, decision
+ * (see kb_search.h for the method). */
+#include "kb_search.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../nlp/norm.h"
+#include "kb_version.h"
+
+#define MAX_TOKENS 256     /* terms taken from one message */
+#define MAX_CONCEPTS 256
+#define MAX_ALTS 8         /* alternatives per concept */
+#define MAX_ALT_TERMS 8    /* terms per alternative */
+#define MAX_TERMS 1024     /* distinct terms in one analysed query */
+#define FTS_LIMIT 50       /* candidates re-ranked */
+#define KANA_RUN_MIN 3     /* hiragana run length worth reading-matching */
+#define KANA_RUN_MAX 48
+#define READING_MAX 12     /* longest reading piece, in characters */
+
+/* Field weights for bm25: question, alt, keywords, category, answer. */
+#define BM25_WEIGHTS "4.0, 3.0, 2.0, 1.0, 1.0"
+
+/* Re-ranking mixture (sums to 1): coverage of the message by the question
+ * fields, by the whole Q&A, share of the question explained by the
+ * message, and normalised bm25. */
+#define W_QCOV 0.45
+#define W_DCOV 0.20
+#define W_PREC 0.20
+#define W_BM25 0.15
+#define CATEGORY_BOOST 1.12
+
+const char *kb_decision_name(kb_decision d)
+{
+	switch (d) {
+	case KB_DECISION_NONE: return "none";
+	case KB_DECISION_CANDIDATES: return "candidates";
+	case KB_DECISION_ANSWER: return "answer";
+	}
+	return "none";
+}
+
+void kb_search_opts_init(kb_search_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->top = KB_SEARCH_DEFAULT_TOP;
+	o->answer_threshold = KB_SEARCH_DEFAULT_ANSWER;
+	o->answer_margin = KB_SEARCH_DEFAULT_MARGIN;
+	o->candidate_threshold = KB_SEARCH_DEFAULT_CANDIDATE;
+}
+
+/* ---- per-connection cache: the active version's synonyms ---- */
+
+typedef struct syn_phrase {
+	int grp;
+	int nterms;
+	char *terms[MAX_ALT_TERMS];
+} syn_phrase;
+
+typedef struct search_cache {
+	int64_t version;
+	int64_t ndocs;
+	syn_phrase *phr;
+	size_t nphr;
+	sqlite3_stmt *fts; /* FTS query on fts_<version> */
+} search_cache;
+
+static void cache_free(void *p)
+{
+	search_cache *c = p;
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nphr; i++)
+		for (int j = 0; j < c->phr[i].nterms; j++)
+			free(c->phr[i].terms[j]);
+	free(c->phr);
+	sqlite3_finalize(c->fts);
+	free(c);
+}
+
+static int phrase_cmp(const void *a, const void *b)
+{
+	/* Longer phrases first, so "車の税金" wins over "車". */
+	return ((const syn_phrase *)b)->nterms - ((const syn_phrase *)a)->nterms;
+}
+
+static mdg_rc cache_load(kb *k, int64_t version, search_cache **out, char **err)
+{
+	search_cache *c = kb_cache_get(k, KB_CACHE_SEARCH);
+	if (c && c->version == version) {
+		*out = c;
+		return MDG_OK;
+	}
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return MDG_ERR_NOMEM;
+	c->version = version;
+	mdg_rc rc = MDG_OK;
+	sqlite3_stmt *st = kb_stmt(k, "SELECT n_qa FROM versions WHERE id=?1", err);
+	if (st == NULL) {
+		rc = MDG_ERR_DB;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, version);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		c->ndocs = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	st = kb_stmt(k, "SELECT grp, terms FROM synonyms WHERE version_id=?1", err);
+	if (st == NULL) {
+		rc = MDG_ERR_DB;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, version);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		syn_phrase *np = realloc(c->phr, (c->nphr + 1) * sizeof *np);
+		if (np == NULL) {
+			sqlite3_reset(st);
+			rc = MDG_ERR_NOMEM;
+			goto fail;
+		}
+		c->phr = np;
+		syn_phrase *p = &c->phr[c->nphr++];
+		memset(p, 0, sizeof *p);
+		p->grp = sqlite3_column_int(st, 0);
+		const char *s = (const char *)sqlite3_column_text(st, 1);
+		while (*s && p->nterms < MAX_ALT_TERMS) {
+			while (*s == ' ')
+				s++;
+			const char *e = strchr(s, ' ');
+			size_t n = e ? (size_t)(e - s) : strlen(s);
+			if (n == 0)
+				break;
+			p->terms[p->nterms++] = strndup(s, n);
+			s += n;
+		}
+	}
+	sqlite3_reset(st);
+	qsort(c->phr, c->nphr, sizeof *c->phr, phrase_cmp);
+	char name[32], sql[256];
+	kb_version_fts_name(version, name, sizeof name);
+	snprintf(sql, sizeof sql,
+		 "SELECT rowid, bm25(%s, " BM25_WEIGHTS ") AS r FROM %s "
+		 "WHERE %s MATCH ?1 ORDER BY r LIMIT %d",
+		 name, name, name, FTS_LIMIT);
+	if (sqlite3_prepare_v3(kb_sqlite(k), sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &c->fts, NULL) != SQLITE_OK) {
+		rc = mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
+		goto fail;
+	}
+	kb_cache_set(k, KB_CACHE_SEARCH, c, cache_free);
+	*out = c;
+	return MDG_OK;
+fail:
+	cache_free(c);
+	return rc;
+}
+
+/* ---- query analysis ---- */
+
+typedef struct token {
+	char *term;
+	size_t start, end;
+	int concept; /* concept index once assigned, -1 before */
+} token;
+
+typedef struct concept {
+	int nalts;
+	int nterms[MAX_ALTS];
+	int terms[MAX_ALTS][MAX_ALT_TERMS]; /* indices into query.terms */
+	double weight;
+	int synonym; /* 1 if built from a synonym group */
+} concept;
+
+typedef struct query {
+	kb *k;
+	search_cache *cache;
+	int64_t version;
+	char *norm;
+	size_t nlen;
+	token tok[MAX_TOKENS];
+	int ntok;
+	char *terms[MAX_TERMS];
+	int64_t df[MAX_TERMS];
+	double idf[MAX_TERMS];
+	int nterms;
+	concept con[MAX_CONCEPTS];
+	int ncon;
+	char **err;
+} query;
+
+static int term_id(query *q, const char *t)
+{
+	for (int i = 0; i < q->nterms; i++)
+		if (strcmp(q->terms[i], t) == 0)
+			return i;
+	if (q->nterms >= MAX_TERMS)
+		return -1;
+	q->terms[q->nterms] = strdup(t);
+	if (q->terms[q->nterms] == NULL)
+		return -1;
+	return q->nterms++;
+}
+
+static int add_token(void *p, const nlp_term *t)
+{
+	query *q = p;
+	if (q->ntok >= MAX_TOKENS)
+		return 0; /* ignore the rest of a very long message */
+	token *w = &q->tok[q->ntok];
+	if ((w->term = strndup(t->term, t->len)) == NULL)
+		return MDG_ERR_NOMEM;
+	w->start = t->start;
+	w->end = t->end;
+	w->concept = -1;
+	q->ntok++;
+	return 0;
+}
+
+/* Looks up the terms whose reading is kata[0..n) (katakana). */
+static int reading_terms(query *q, const char *kata, size_t n, char out[][64],
+			 int max)
+{
+	sqlite3_stmt *st = kb_stmt(q->k,
+				   "SELECT term FROM readings WHERE version_id=?1 "
+				   "AND reading=?2 LIMIT 4",
+				   NULL);
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, q->version);
+	sqlite3_bind_text(st, 2, kata, (int)n, SQLITE_STATIC);
+	int cnt = 0;
+	while (cnt < max && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out[cnt++], 64, "%s", sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return cnt;
+}
+
+/* Segments one hiragana run by the knowledge base's readings (dynamic
+ * programming maximising covered characters, then fewest pieces). If most
+ * of the run is covered, MeCab's tokens inside the run are replaced by the
+ * matched terms; homophones become alternatives of one concept. */
+static mdg_rc kana_run(query *q, size_t start, size_t end)
+{
+	char *kata = NULL;
+	mdg_rc rc = nlp_to_katakana(q->norm + start, end - start, &kata);
+	if (rc != MDG_OK)
+		return rc;
+	size_t off[KANA_RUN_MAX + 1], nch = 0, klen = strlen(kata);
+	for (size_t i = 0; i < klen && nch < KANA_RUN_MAX;) {
+		uint32_t cp;
+		off[nch++] = i;
+		i += nlp_utf8_decode(kata + i, &cp);
+	}
+	off[nch] = klen;
+	int best_cov[KANA_RUN_MAX + 1], best_pieces[KANA_RUN_MAX + 1];
+	int from[KANA_RUN_MAX + 1], matched[KANA_RUN_MAX + 1];
+	best_cov[0] = 0, best_pieces[0] = 0;
+	for (size_t j = 1; j <= nch; j++) {
+		/* skip one character */
+		best_cov[j] = best_cov[j - 1];
+		best_pieces[j] = best_pieces[j - 1];
+		from[j] = (int)j - 1;
+		matched[j] = 0;
+		for (size_t i = j >= READING_MAX ? j - READING_MAX : 0; i + 2 <= j; i++) {
+			int cov = best_cov[i] + (int)(j - i);
+			int pcs = best_pieces[i] + 1;
+			if (cov < best_cov[j] || (cov == best_cov[j] && pcs >= best_pieces[j]))
+				continue;
+			char tmp[1][64];
+			if (reading_terms(q, kata + off[i], off[j] - off[i], tmp, 1) > 0) {
+				best_cov[j] = cov;
+				best_pieces[j] = pcs;
+				from[j] = (int)i;
+				matched[j] = 1;
+			}
+		}
+	}
+	if (nch == 0 || best_cov[nch] * 10 < (int)nch * 6)
+		goto out; /* too little of the run is known: keep MeCab's reading */
+	/* Drop MeCab's tokens inside the run, then add the matched pieces. */
+	int w = 0;
+	for (int i = 0; i < q->ntok; i++) {
+		if (q->tok[i].start >= start && q->tok[i].end <= end) {
+			free(q->tok[i].term);
+			continue;
+		}
+		q->tok[w++] = q->tok[i];
+	}
+	q->ntok = w;
+	for (size_t j = nch; j > 0;) {
+		size_t i = (size_t)from[j];
+		if (matched[j] && q->ntok < MAX_TOKENS && q->ncon < MAX_CONCEPTS) {
+			char alts[MAX_ALTS][64];
+			int na = reading_terms(q, kata + off[i], off[j] - off[i], alts,
+					       MAX_ALTS > 4 ? 4 : MAX_ALTS);
+			concept *c = &q->con[q->ncon];
+			memset(c, 0, sizeof *c);
+			for (int a = 0; a < na; a++) {
+				int id = term_id(q, alts[a]);
+				if (id < 0)
+					continue;
+				c->terms[c->nalts][0] = id;
+				c->nterms[c->nalts++] = 1;
+			}
+			if (c->nalts > 0) {
+				/* A placeholder token keeps the position for synonyms. */
+				token *t = &q->tok[q->ntok++];
+				t->term = strdup(alts[0]);
+				t->start = start;
+				t->end = end;
+				t->concept = q->ncon++;
+				if (t->term == NULL) {
+					rc = MDG_ERR_NOMEM;
+					goto out;
+				}
+			}
+		}
+		j = i;
+	}
+out:
+	free(kata);
+	return rc;
+}
+
+static mdg_rc find_kana_runs(query *q)
+{
+	size_t i = 0, run_start = 0, run_chars = 0;
+	int in_run = 0;
+	while (i <= q->nlen) {
+		uint32_t cp = 0;
+		size_t len = 1;
+		if (i < q->nlen)
+			len = nlp_utf8_decode(q->norm + i, &cp);
+		int hira = (cp >= 0x3041 && cp <= 0x3096) || (cp == 0x30FC && in_run);
+		if (hira) {
+			if (!in_run)
+				in_run = 1, run_start = i, run_chars = 0;
+			run_chars++;
+		} else if (in_run) {
+			in_run = 0;
+			if (run_chars >= KANA_RUN_MIN && run_chars <= KANA_RUN_MAX) {
+				mdg_rc rc = kana_run(q, run_start, i);
+				if (rc != MDG_OK)
+					return rc;
+			}
+		}
+		i += len;
+	}
+	return MDG_OK;
+}
+
+static int tok_cmp(const void *a, const void *b)
+{
+	const token *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Turns tokens into concepts, merging synonym phrases. */
+static mdg_rc build_concepts(query *q)
+{
+	qsort(q->tok, (size_t)q->ntok, sizeof *q->tok, tok_cmp);
+	search_cache *c = q->cache;
+	for (size_t p = 0; p < c->nphr; p++) {
+		syn_phrase *ph = &c->phr[p];
+		for (int s = 0; s + ph->nterms <= q->ntok; s++) {
+			int ok = 1;
+			for (int j = 0; j < ph->nterms && ok; j++)
+				ok = q->tok[s + j].concept < 0 &&
+				     strcmp(q->tok[s + j].term, ph->terms[j]) == 0;
+			if (!ok || q->ncon >= MAX_CONCEPTS)
+				continue;
+			concept *cn = &q->con[q->ncon];
+			memset(cn, 0, sizeof *cn);
+			cn->synonym = 1;
+			/* The user's own words first, then every phrase of the group. */
+			for (size_t o = 0; o <= c->nphr && cn->nalts < MAX_ALTS; o++) {
+				syn_phrase *alt = o == 0 ? ph : &c->phr[o - 1];
+				if (o > 0 && (alt == ph || alt->grp != ph->grp))
+					continue;
+				for (int j = 0; j < alt->nterms; j++)
+					cn->terms[cn->nalts][j] = term_id(q, alt->terms[j]);
+				cn->nterms[cn->nalts++] = alt->nterms;
+			}
+			for (int j = 0; j < ph->nterms; j++)
+				q->tok[s + j].concept = q->ncon;
+			q->ncon++;
+		}
+	}
+	for (int i = 0; i < q->ntok && q->ncon < MAX_CONCEPTS; i++) {
+		if (q->tok[i].concept >= 0)
+			continue;
+		int id = term_id(q, q->tok[i].term);
+		if (id < 0)
+			continue;
+		int dup = -1;
+		for (int j = 0; j < q->ncon && dup < 0; j++)
+			if (q->con[j].nalts == 1 && q->con[j].nterms[0] == 1 &&
+			    q->con[j].terms[0][0] == id)
+				dup = j;
+		if (dup >= 0) {
+			q->tok[i].concept = dup;
+			continue;
+		}
+		concept *cn = &q->con[q->ncon];
+		memset(cn, 0, sizeof *cn);
+		cn->nalts = 1;
+		cn->nterms[0] = 1;
+		cn->terms[0][0] = id;
+		q->tok[i].concept = q->ncon++;
+	}
+	/* A term id of -1 (allocation failure) would be unsafe later. */
+	for (int i = 0; i < q->ncon; i++)
+		for (int a = 0; a < q->con[i].nalts; a++)
+			for (int j = 0; j < q->con[i].nterms[a]; j++)
+				if (q->con[i].terms[a][j] < 0)
+					return MDG_ERR_NOMEM;
+	return MDG_OK;
+}
+
+static mdg_rc load_idf(query *q)
+{
+	sqlite3_stmt *st = kb_stmt(q->k,
+				   "SELECT df FROM terms WHERE version_id=?1 AND term=?2",
+				   q->err);
+	if (st == NULL)
+		return MDG_ERR_DB;
+	for (int i = 0; i < q->nterms; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, q->version);
+		sqlite3_bind_text(st, 2, q->terms[i], -1, SQLITE_STATIC);
+		q->df[i] = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		q->idf[i] = kb_idf(q->df[i], q->cache->ndocs);
+	}
+	sqlite3_reset(st);
+	/* A concept weighs what its best-known alternative weighs: the user's
+	 * word may be unknown to the knowledge base while its synonym is not. */
+	for (int i = 0; i < q->ncon; i++) {
+		concept *c = &q->con[i];
+		double best = -1, fallback = 0;
+		for (int a = 0; a < c->nalts; a++) {
+			double sum = 0;
+			int known = 1;
+			for (int j = 0; j < c->nterms[a]; j++) {
+				sum += q->idf[c->terms[a][j]];
+				known &= q->df[c->terms[a][j]] > 0;
+			}
+			if (a == 0)
+				fallback = sum;
+			if (known && (best < 0 || sum < best))
+				best = sum;
+		}
+		c->weight = best >= 0 ? best : fallback;
+	}
+	return MDG_OK;
+}
+
+/* FTS5 query: the OR of every known term, each quoted as one phrase. */
+static mdg_rc fts_query(query *q, mdg_buf *b)
+{
+	mdg_rc rc = MDG_OK;
+	for (int i = 0; i < q->nterms && rc == MDG_OK; i++) {
+		if (q->df[i] == 0)
+			continue;
+		if (b->len)
+			rc = mdg_buf_adds(b, " OR ");
+		if (rc == MDG_OK)
+			rc = mdg_buf_adds(b, "\"");
+		/* Inside an FTS5 string a quote is written twice; nothing else
+		 * in user text has a meaning there. */
+		for (const char *s = q->terms[i]; *s && rc == MDG_OK; s++)
+			rc = mdg_buf_add(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
+		if (rc == MDG_OK)
+			rc = mdg_buf_adds(b, "\"");
+	}
+	return rc;
+}
+
+static int has_term(const char *set, const char *t)
+{
+	/* sets are " t1 t2 ... " */
+	size_t n = strlen(t);
+	for (const char *p = strstr(set, t); p; p = strstr(p + 1, t))
+		if (p > set && p[-1] == ' ' && p[n] == ' ')
+			return 1;
+	return 0;
+}
+
+/* Share (by IDF) of concept c found in the term set. */
+static double concept_match(const query *q, const concept *c, const char *set)
+{
+	double best = 0;
+	for (int a = 0; a < c->nalts; a++) {
+		double tot = 0, hit = 0;
+		for (int j = 0; j < c->nterms[a]; j++) {
+			int id = c->terms[a][j];
+			tot += q->idf[id];
+			if (has_term(set, q->terms[id]))
+				hit += q->idf[id];
+		}
+		if (tot > 0 && hit / tot > best)
+			best = hit / tot;
+	}
+	return best;
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+	double x = ((const kb_hit *)a)->score, y = ((const kb_hit *)b)->score;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void hit_free(kb_hit *h)
+{
+	free(h->ext_id);
+	free(h->question);
+	free(h->category);
+	free(h->flow);
+}
+
+static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
+{
+	mdg_buf fq = {0};
+	mdg_rc rc = fts_query(q, &fq);
+	if (rc != MDG_OK || fq.len == 0) {
+		mdg_buf_free(&fq);
+		return rc;
+	}
+	sqlite3_stmt *fts = q->cache->fts;
+	sqlite3_reset(fts);
+	sqlite3_bind_text(fts, 1, fq.data, (int)fq.len, SQLITE_STATIC);
+	int64_t ids[FTS_LIMIT];
+	double bm[FTS_LIMIT];
+	int n = 0, r;
+	while (n < FTS_LIMIT && (r = sqlite3_step(fts)) == SQLITE_ROW) {
+		ids[n] = sqlite3_column_int64(fts, 0);
+		bm[n++] = -sqlite3_column_double(fts, 1);
+	}
+	sqlite3_reset(fts);
+	mdg_buf_free(&fq);
+	if (n == 0)
+		return MDG_OK;
+	double total = 0;
+	for (int i = 0; i < q->ncon; i++)
+		total += q->con[i].weight;
+	double bmax = bm[0] > 0 ? bm[0] : 1;
+	res->hits = calloc((size_t)n, sizeof *res->hits);
+	if (res->hits == NULL)
+		return MDG_ERR_NOMEM;
+	sqlite3_stmt *st = kb_stmt(q->k,
+				   "SELECT ext_id, question, category, flow, qterms,"
+				   " aterms, dterms, qidf FROM qa WHERE id=?1",
+				   q->err);
+	if (st == NULL)
+		return MDG_ERR_DB;
+	for (int i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			continue;
+		const char *qt = (const char *)sqlite3_column_text(st, 4);
+		const char *at = (const char *)sqlite3_column_text(st, 5);
+		const char *dt = (const char *)sqlite3_column_text(st, 6);
+		double qidf = sqlite3_column_double(st, 7);
+		double qcov = 0, dcov = 0, prec_hit = 0;
+		for (int c = 0; c < q->ncon; c++) {
+			const concept *cn = &q->con[c];
+			double mq = concept_match(q, cn, qt);
+			double ma = concept_match(q, cn, at);
+			double md = concept_match(q, cn, dt);
+			qcov += cn->weight * (mq > ma ? mq : ma);
+			dcov += cn->weight * md;
+			prec_hit += cn->weight * mq;
+		}
+		double s = 0;
+		if (total > 0)
+			s += W_QCOV * qcov / total + W_DCOV * dcov / total;
+		if (qidf > 0)
+			s += W_PREC * (prec_hit > qidf ? 1.0 : prec_hit / qidf);
+		s += W_BM25 * bm[i] / bmax;
+		kb_hit *h = &res->hits[res->nhits];
+		const char *cat = (const char *)sqlite3_column_text(st, 2);
+		if (o->prefer_category && o->prefer_category[0] &&
+		    strcmp(cat, o->prefer_category) == 0)
+			s *= CATEGORY_BOOST;
+		h->rowid = ids[i];
+		h->score = s;
+		h->ext_id = strdup((const char *)sqlite3_column_text(st, 0));
+		h->question = strdup((const char *)sqlite3_column_text(st, 1));
+		h->category = strdup(cat);
+		h->flow = strdup((const char *)sqlite3_column_text(st, 3));
+		res->nhits++;
+		if (!h->ext_id || !h->question || !h->category || !h->flow) {
+			sqlite3_reset(st);
+			return MDG_ERR_NOMEM;
+		}
+	}
+	sqlite3_reset(st);
+	qsort(res->hits, res->nhits, sizeof *res->hits, hit_cmp);
+	if (res->nhits > o->top) {
+		for (size_t i = o->top; i < res->nhits; i++)
+			hit_free(&res->hits[i]);
+		res->nhits = o->top;
+	}
+	if (res->nhits > 0) {
+		double s1 = res->hits[0].score;
+		double s2 = res->nhits > 1 ? res->hits[1].score : 0;
+		if (s1 >= o->answer_threshold && s1 - s2 >= o->answer_margin)
+			res->decision = KB_DECISION_ANSWER;
+		else if (s1 >= o->candidate_threshold)
+			res->decision = KB_DECISION_CANDIDATES;
+	}
+	return MDG_OK;
+}
+
+static void query_free(query *q)
+{
+	for (int i = 0; i < q->ntok; i++)
+		free(q->tok[i].term);
+	for (int i = 0; i < q->nterms; i++)
+		free(q->terms[i]);
+}
+
+mdg_rc kb_search(kb *k, const char *bot, const char *text, size_t tlen,
+		 const kb_search_opts *o, kb_result **out, char **err)
+{
+	*out = NULL;
+	kb_search_opts defaults;
+	if (o == NULL) {
+		kb_search_opts_init(&defaults);
+		o = &defaults;
+	}
+	if (tlen > KB_SEARCH_MAX_QUERY_BYTES)
+		return mdg_fail(err, MDG_ERR_TOOBIG, "message too long (%zu bytes)", tlen);
+	kb_bot b;
+	mdg_rc rc = kb_bot_get(k, bot, &b, err);
+	if (rc != MDG_OK)
+		return rc;
+	if (b.active_version == 0)
+		return mdg_fail(err, MDG_ERR_NOTFOUND, "bot '%s' has no knowledge base",
+				bot);
+	kb_result *res = calloc(1, sizeof *res);
+	query *q = calloc(1, sizeof *q);
+	if (res == NULL || q == NULL) {
+		free(res);
+		free(q);
+		return MDG_ERR_NOMEM;
+	}
+	res->version = b.active_version;
+	q->k = k;
+	q->err = err;
+	q->version = b.active_version;
+	if ((rc = nlp_norm(text, tlen, &q->norm, &q->nlen, err)) != MDG_OK)
+		goto out;
+	if ((res->norm_query = strdup(q->norm)) == NULL) {
+		rc = MDG_ERR_NOMEM;
+		goto out;
+	}
+	if (q->nlen == 0) {
+		rc = mdg_fail(err, MDG_ERR_INVALID, "message is empty");
+		goto out;
+	}
+	if ((rc = cache_load(k, q->version, &q->cache, err)) != MDG_OK)
+		goto out;
+	rc = nlp_tagger_terms(kb_tagger(k), q->norm, q->nlen, add_token, q);
+	if (rc == MDG_OK)
+		rc = find_kana_runs(q);
+	if (rc == MDG_OK)
+		rc = build_concepts(q);
+	if (rc == MDG_OK)
+		rc = load_idf(q);
+	if (rc == MDG_OK)
+		rc = rank(q, o, res);
+out:
+	query_free(q);
+	free(q->norm);
+	free(q);
+	if (rc != MDG_OK) {
+		kb_result_free(res);
+		return rc;
+	}
+	*out = res;
+	return MDG_OK;
+}
+
+void kb_result_free(kb_result *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->nhits; i++)
+		hit_free(&r->hits[i]);
+	free(r->hits);
+	free(r->norm_query);
+	free(r);
+}
+
+mdg_rc kb_qa_get(kb *k, const char *bot, const char *ext_id, kb_qa **out,
+		 char **err)
+{
+	*out = NULL;
+	sqlite3_stmt *st = kb_stmt(
+		k,
+		"SELECT q.id, q.ext_id, q.question, q.answer, q.alt_questions,"
+		" q.category, q.department, q.contact, q.url, q.keywords, q.flow"
+		" FROM qa q JOIN bots b ON q.version_id = b.active_version"
+		" WHERE b.name=?1 AND q.ext_id=?2",
+		err);
+	if (st == NULL)
+		return MDG_ERR_DB;
+	sqlite3_bind_text(st, 1, bot, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ext_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return mdg_fail(err, MDG_ERR_NOTFOUND, "no Q&A '%s' in bot '%s'",
+				ext_id, bot);
+	}
+	kb_qa *q = calloc(1, sizeof *q);
+	if (q == NULL) {
+		sqlite3_reset(st);
+		return MDG_ERR_NOMEM;
+	}
+	q->rowid = sqlite3_column_int64(st, 0);
+	char **f[] = {&q->ext_id,   &q->question, &q->answer, &q->alt_questions,
+		      &q->category, &q->department, &q->contact, &q->url,
+		      &q->keywords, &q->flow};
+	int ok = 1;
+	for (int i = 0; i < 10; i++)
+		ok &= (*f[i] = strdup((const char *)sqlite3_column_text(st, i + 1))) != NULL;
+	sqlite3_reset(st);
+	if (!ok) {
+		kb_qa_free(q);
+		return MDG_ERR_NOMEM;
+	}
+	*out = q;
+	return MDG_OK;
+}
+
+void kb_qa_free(kb_qa *q)
+{
+	if (q == NULL)
+		return;
+	free(q->ext_id);
+	free(q->question);
+	free(q->answer);
+	free(q->alt_questions);
+	free(q->category);
+	free(q->department);
+	free(q->contact);
+	free(q->url);
+	free(q->keywords);
+	free(q->flow);
+	free(q);
+}

@@ -1,0 +1,481 @@
+/* kb_version.c — builds, activates and prunes knowledge-base versions. */
+#include "kb_version.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../nlp/norm.h"
+#include "../nlp/synonyms.h"
+
+/* Term -> document frequency, as a growable open-addressing table. */
+typedef struct df_entry {
+	char *term;
+	int64_t df;
+	int64_t last_doc; /* to count each document once */
+} df_entry;
+
+struct kb_version_builder {
+	kb *k;
+	int64_t bot_id, version, ndocs;
+	sqlite3_stmt *ins_fts; /* dynamic table name: owned here */
+	df_entry *tab;
+	size_t tab_cap, tab_n;
+	char **err;
+};
+
+void kb_version_fts_name(int64_t version, char *buf, size_t n)
+{
+	snprintf(buf, n, "fts_%lld", (long long)version);
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static mdg_rc df_bump(kb_version_builder *b, const char *term, int64_t doc)
+{
+	if (b->tab_n * 2 >= b->tab_cap) {
+		size_t ncap = b->tab_cap ? b->tab_cap * 2 : 4096;
+		df_entry *nt = calloc(ncap, sizeof *nt);
+		if (nt == NULL)
+			return MDG_ERR_NOMEM;
+		for (size_t i = 0; i < b->tab_cap; i++) {
+			if (!b->tab[i].term)
+				continue;
+			size_t j = hash_str(b->tab[i].term) & (ncap - 1);
+			while (nt[j].term)
+				j = (j + 1) & (ncap - 1);
+			nt[j] = b->tab[i];
+		}
+		free(b->tab);
+		b->tab = nt;
+		b->tab_cap = ncap;
+	}
+	size_t j = hash_str(term) & (b->tab_cap - 1);
+	while (b->tab[j].term && strcmp(b->tab[j].term, term) != 0)
+		j = (j + 1) & (b->tab_cap - 1);
+	if (!b->tab[j].term) {
+		if ((b->tab[j].term = strdup(term)) == NULL)
+			return MDG_ERR_NOMEM;
+		b->tab_n++;
+	}
+	if (b->tab[j].last_doc != doc) {
+		b->tab[j].df++;
+		b->tab[j].last_doc = doc;
+	}
+	return MDG_OK;
+}
+
+static mdg_rc step_done(kb *k, sqlite3_stmt *st, char **err)
+{
+	int r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		return mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
+	return MDG_OK;
+}
+
+mdg_rc kb_version_begin(kb *k, const char *bot, int internal, const char *source,
+			kb_version_builder **out, char **err)
+{
+	*out = NULL;
+	kb_version_builder *b = calloc(1, sizeof *b);
+	if (b == NULL)
+		return MDG_ERR_NOMEM;
+	b->k = k;
+	b->err = err;
+	mdg_rc rc = MDG_OK;
+	/* Create the bot on first import; --internal may restrict an existing
+	 * bot, but nothing here ever makes an internal bot public. */
+	sqlite3_stmt *st = kb_stmt(k,
+				   "INSERT INTO bots(name, audience) VALUES(?1, ?2) "
+				   "ON CONFLICT(name) DO UPDATE SET audience='internal' "
+				   "WHERE ?2 = 'internal'",
+				   err);
+	if (st == NULL)
+		goto db_fail;
+	sqlite3_bind_text(st, 1, bot, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, internal ? "internal" : "public", -1, SQLITE_STATIC);
+	if ((rc = step_done(k, st, err)) != MDG_OK)
+		goto fail;
+	kb_bot kbot;
+	if ((rc = kb_bot_get(k, bot, &kbot, err)) != MDG_OK)
+		goto fail;
+	b->bot_id = kbot.id;
+	st = kb_stmt(k, "INSERT INTO versions(bot_id, source, dicdir) VALUES(?1, ?2, ?3)",
+		     err);
+	if (st == NULL)
+		goto db_fail;
+	sqlite3_bind_int64(st, 1, b->bot_id);
+	sqlite3_bind_text(st, 2, source ? source : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, nlp_model_dicdir(kb_model(k)), -1, SQLITE_STATIC);
+	if ((rc = step_done(k, st, err)) != MDG_OK)
+		goto fail;
+	b->version = sqlite3_last_insert_rowid(kb_sqlite(k));
+	char name[32], sql[512];
+	kb_version_fts_name(b->version, name, sizeof name);
+	/* Contentless: the Q&A table keeps the text; the index keeps terms. */
+	snprintf(sql, sizeof sql,
+		 "CREATE VIRTUAL TABLE %s USING fts5(question, alt, keywords, "
+		 "category, answer, tokenize='mecab', content='')",
+		 name);
+	if ((rc = kb_exec(k, sql, err)) != MDG_OK)
+		goto fail;
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO %s(rowid, question, alt, keywords, category, answer) "
+		 "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+		 name);
+	if (sqlite3_prepare_v2(kb_sqlite(k), sql, -1, &b->ins_fts, NULL) != SQLITE_OK)
+		goto db_fail;
+	*out = b;
+	return MDG_OK;
+db_fail:
+	rc = mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
+fail:
+	kb_version_abort(b);
+	return rc;
+}
+
+char *kb_alt_join(const char *alt)
+{
+	/* "｜" (U+FF5C), "|" and line breaks separate alternatives. */
+	size_t n = strlen(alt);
+	char *o = malloc(n + 1), *w = o;
+	if (o == NULL)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		if (i + 3 <= n && memcmp(alt + i, "\xef\xbd\x9c", 3) == 0) {
+			*w++ = ' ';
+			i += 3;
+		} else if (alt[i] == '|' || alt[i] == '\n' || alt[i] == '\r') {
+			*w++ = ' ';
+			i++;
+		} else {
+			*w++ = alt[i++];
+		}
+	}
+	*w = '\0';
+	return o;
+}
+
+/* Collects the terms of one field into a space-separated set. */
+typedef struct termset {
+	kb_version_builder *b;
+	mdg_buf *set;   /* " t1 t2 ... " with surrounding spaces for lookup */
+	int64_t doc;
+	sqlite3_stmt *ins_reading;
+	mdg_rc rc;
+} termset;
+
+static int collect_term(void *p, const nlp_term *t)
+{
+	termset *ts = p;
+	char key[300];
+	snprintf(key, sizeof key, " %s ", t->term);
+	if (ts->set->len == 0)
+		ts->rc = mdg_buf_adds(ts->set, " ");
+	if (ts->rc == MDG_OK && !strstr(ts->set->data, key))
+		ts->rc = mdg_buf_printf(ts->set, "%s ", t->term);
+	if (ts->rc == MDG_OK && ts->b)
+		ts->rc = df_bump(ts->b, t->term, ts->doc);
+	if (ts->rc == MDG_OK && ts->ins_reading && t->reading[0] &&
+	    strcmp(t->reading, "*") != 0) {
+		/* Readings of the surface, in katakana, for kana-only queries. */
+		sqlite3_bind_text(ts->ins_reading, 2, t->reading, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ts->ins_reading, 3, t->term, (int)t->len,
+				  SQLITE_STATIC);
+		ts->rc = step_done(ts->b->k, ts->ins_reading, ts->b->err);
+	}
+	return ts->rc != MDG_OK;
+}
+
+static mdg_rc terms_of(kb_version_builder *b, const char *text, termset *ts)
+{
+	mdg_rc rc = nlp_tagger_terms(kb_tagger(b->k), text, strlen(text),
+				     collect_term, ts);
+	return ts->rc != MDG_OK ? ts->rc : rc;
+}
+
+mdg_rc kb_version_add_qa(kb_version_builder *b, const kb_qa_fields *f, char **err)
+{
+	kb *k = b->k;
+	mdg_rc rc = MDG_OK;
+	char *alt = kb_alt_join(f->alt_questions);
+	char *nq = NULL, *na = NULL, *nalt = NULL, *nkw = NULL, *ncat = NULL;
+	mdg_buf qterms = {0}, aterms = {0}, dterms = {0};
+	if (alt == NULL)
+		return MDG_ERR_NOMEM;
+	if ((rc = nlp_norm(f->question, strlen(f->question), &nq, NULL, err)) ||
+	    (rc = nlp_norm(f->answer, strlen(f->answer), &na, NULL, err)) ||
+	    (rc = nlp_norm(alt, strlen(alt), &nalt, NULL, err)) ||
+	    (rc = nlp_norm(f->keywords, strlen(f->keywords), &nkw, NULL, err)) ||
+	    (rc = nlp_norm(f->category, strlen(f->category), &ncat, NULL, err)))
+		goto out;
+	sqlite3_stmt *st = kb_stmt(
+		k,
+		"INSERT INTO qa(version_id, ext_id, question, answer, alt_questions,"
+		" category, department, contact, url, keywords, flow, line)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		err);
+	if (st == NULL) {
+		rc = MDG_ERR_DB;
+		goto out;
+	}
+	const char *vals[] = {f->ext_id,   f->question,   f->answer,
+			      f->alt_questions, f->category, f->department,
+			      f->contact,  f->url,        f->keywords,
+			      f->flow};
+	sqlite3_bind_int64(st, 1, b->version);
+	for (int i = 0; i < 10; i++)
+		sqlite3_bind_text(st, i + 2, vals[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)f->line);
+	if ((rc = step_done(k, st, err)) != MDG_OK)
+		goto out;
+	int64_t rowid = sqlite3_last_insert_rowid(kb_sqlite(k));
+	b->ndocs++;
+
+	sqlite3_stmt *rd = kb_stmt(k,
+				   "INSERT OR IGNORE INTO readings(version_id, "
+				   "reading, term) VALUES(?1, ?2, ?3)",
+				   err);
+	if (rd == NULL) {
+		rc = MDG_ERR_DB;
+		goto out;
+	}
+	sqlite3_bind_int64(rd, 1, b->version);
+	/* Readings come from the question fields only: answers are long and
+	 * would fill the reading table with homophones. */
+	termset qs = {.b = b, .set = &qterms, .doc = rowid, .ins_reading = rd};
+	termset as = {.b = b, .set = &aterms, .doc = rowid, .ins_reading = rd};
+	termset ds = {.b = b, .set = &dterms, .doc = rowid};
+	if ((rc = terms_of(b, nq, &qs)) || (rc = terms_of(b, nalt, &as)) ||
+	    (rc = terms_of(b, nkw, &as)))
+		goto out;
+	/* Document terms include the question-side terms. */
+	if ((qterms.len && (rc = mdg_buf_add(&dterms, qterms.data, qterms.len))) ||
+	    (aterms.len && (rc = mdg_buf_add(&dterms, aterms.data, aterms.len))))
+		goto out;
+	if ((rc = terms_of(b, ncat, &ds)) || (rc = terms_of(b, na, &ds)))
+		goto out;
+	st = kb_stmt(k, "UPDATE qa SET qterms=?2, dterms=?3, aterms=?4 WHERE id=?1",
+		     err);
+	if (st == NULL) {
+		rc = MDG_ERR_DB;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, rowid);
+	sqlite3_bind_text(st, 2, qterms.data ? qterms.data : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, dterms.data ? dterms.data : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, aterms.data ? aterms.data : "", -1, SQLITE_STATIC);
+	if ((rc = step_done(k, st, err)) != MDG_OK)
+		goto out;
+	sqlite3_bind_int64(b->ins_fts, 1, rowid);
+	sqlite3_bind_text(b->ins_fts, 2, nq, -1, SQLITE_STATIC);
+	sqlite3_bind_text(b->ins_fts, 3, nalt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(b->ins_fts, 4, nkw, -1, SQLITE_STATIC);
+	sqlite3_bind_text(b->ins_fts, 5, ncat, -1, SQLITE_STATIC);
+	sqlite3_bind_text(b->ins_fts, 6, na, -1, SQLITE_STATIC);
+	rc = step_done(k, b->ins_fts, err);
+out:
+	free(alt);
+	free(nq);
+	free(na);
+	free(nalt);
+	free(nkw);
+	free(ncat);
+	mdg_buf_free(&qterms);
+	mdg_buf_free(&aterms);
+	mdg_buf_free(&dterms);
+	return rc;
+}
+
+typedef struct syn_ctx {
+	kb_version_builder *b;
+	sqlite3_stmt *ins;
+} syn_ctx;
+
+static mdg_rc add_group(void *p, size_t group, const char *const *phrases, size_t n)
+{
+	syn_ctx *s = p;
+	kb *k = s->b->k;
+	mdg_rc rc = MDG_OK;
+	for (size_t i = 0; i < n && rc == MDG_OK; i++) {
+		char *norm = NULL;
+		size_t nn = 0;
+		mdg_buf terms = {0};
+		rc = nlp_norm(phrases[i], strlen(phrases[i]), &norm, &nn, s->b->err);
+		termset ts = {.set = &terms};
+		if (rc == MDG_OK)
+			rc = nlp_tagger_terms(kb_tagger(k), norm, nn, collect_term, &ts);
+		if (rc == MDG_OK)
+			rc = ts.rc;
+		if (rc == MDG_OK && terms.len > 0) {
+			sqlite3_bind_int64(s->ins, 1, s->b->version);
+			sqlite3_bind_int64(s->ins, 2, (sqlite3_int64)group);
+			sqlite3_bind_text(s->ins, 3, norm, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s->ins, 4, terms.data, -1, SQLITE_STATIC);
+			rc = step_done(k, s->ins, s->b->err);
+		}
+		free(norm);
+		mdg_buf_free(&terms);
+	}
+	return rc;
+}
+
+mdg_rc kb_version_add_synonyms(kb_version_builder *b, const char *path, char **err)
+{
+	syn_ctx s = {.b = b};
+	s.ins = kb_stmt(b->k,
+			"INSERT INTO synonyms(version_id, grp, phrase, terms) "
+			"VALUES(?1, ?2, ?3, ?4)",
+			err);
+	if (s.ins == NULL)
+		return MDG_ERR_DB;
+	return nlp_synonyms_load(path, add_group, &s, err);
+}
+
+/* Deletes every trace of one version. */
+static mdg_rc drop_version(kb *k, int64_t v, char **err)
+{
+	static const char *const tables[] = {"qa", "terms", "readings", "synonyms"};
+	char sql[256];
+	mdg_rc rc = MDG_OK;
+	for (size_t i = 0; i < sizeof tables / sizeof *tables && rc == MDG_OK; i++) {
+		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE version_id=%lld",
+			 tables[i], (long long)v);
+		rc = kb_exec(k, sql, err);
+	}
+	char name[32];
+	kb_version_fts_name(v, name, sizeof name);
+	snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", name);
+	if (rc == MDG_OK)
+		rc = kb_exec(k, sql, err);
+	snprintf(sql, sizeof sql, "DELETE FROM versions WHERE id=%lld", (long long)v);
+	if (rc == MDG_OK)
+		rc = kb_exec(k, sql, err);
+	return rc;
+}
+
+double kb_idf(int64_t df, int64_t ndocs)
+{
+	double n = (double)ndocs, d = (double)df;
+	return log((n - d + 0.5) / (d + 0.5) + 1.0);
+}
+
+static int64_t df_lookup(kb_version_builder *b, const char *term)
+{
+	if (b->tab_cap == 0)
+		return 0;
+	size_t j = hash_str(term) & (b->tab_cap - 1);
+	while (b->tab[j].term && strcmp(b->tab[j].term, term) != 0)
+		j = (j + 1) & (b->tab_cap - 1);
+	return b->tab[j].term ? b->tab[j].df : 0;
+}
+
+/* Stores each question's IDF mass (needs the final document frequencies). */
+static mdg_rc store_qidf(kb_version_builder *b, char **err)
+{
+	kb *k = b->k;
+	sqlite3_stmt *sel = kb_stmt(k, "SELECT id, qterms FROM qa WHERE version_id=?1",
+				    err);
+	if (sel == NULL)
+		return MDG_ERR_DB;
+	sqlite3_stmt *upd = NULL;
+	if (sqlite3_prepare_v2(kb_sqlite(k), "UPDATE qa SET qidf=?2 WHERE id=?1", -1,
+			       &upd, NULL) != SQLITE_OK)
+		return mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
+	sqlite3_bind_int64(sel, 1, b->version);
+	mdg_rc rc = MDG_OK;
+	while (rc == MDG_OK && sqlite3_step(sel) == SQLITE_ROW) {
+		char buf[4096];
+		snprintf(buf, sizeof buf, "%s", sqlite3_column_text(sel, 1));
+		double sum = 0;
+		char *save = NULL;
+		for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+			sum += kb_idf(df_lookup(b, t), b->ndocs);
+		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
+		sqlite3_bind_double(upd, 2, sum);
+		rc = step_done(k, upd, err);
+	}
+	sqlite3_reset(sel);
+	sqlite3_finalize(upd);
+	return rc;
+}
+
+mdg_rc kb_version_commit(kb_version_builder *b, int64_t *version, char **err)
+{
+	kb *k = b->k;
+	mdg_rc rc = MDG_OK;
+	sqlite3_stmt *st = kb_stmt(k,
+				   "INSERT INTO terms(version_id, term, df) "
+				   "VALUES(?1, ?2, ?3)",
+				   err);
+	if (st == NULL)
+		return MDG_ERR_DB;
+	for (size_t i = 0; i < b->tab_cap && rc == MDG_OK; i++) {
+		if (!b->tab[i].term)
+			continue;
+		sqlite3_bind_int64(st, 1, b->version);
+		sqlite3_bind_text(st, 2, b->tab[i].term, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, b->tab[i].df);
+		rc = step_done(k, st, err);
+	}
+	if (rc == MDG_OK)
+		rc = store_qidf(b, err);
+	if (rc != MDG_OK)
+		return rc;
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "UPDATE versions SET n_qa=%lld WHERE id=%lld;"
+		 "UPDATE bots SET previous_version=active_version, "
+		 "active_version=%lld WHERE id=%lld;",
+		 (long long)b->ndocs, (long long)b->version, (long long)b->version,
+		 (long long)b->bot_id);
+	if ((rc = kb_exec(k, sql, err)) != MDG_OK)
+		return rc;
+	st = kb_stmt(k,
+		     "INSERT INTO meta(key, value) VALUES('dicdir', ?1) "
+		     "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+		     err);
+	if (st == NULL)
+		return MDG_ERR_DB;
+	sqlite3_bind_text(st, 1, nlp_model_dicdir(kb_model(k)), -1, SQLITE_STATIC);
+	if ((rc = step_done(k, st, err)) != MDG_OK)
+		return rc;
+	/* Keep the active and the previous version; drop the rest. */
+	st = kb_stmt(k,
+		     "SELECT v.id FROM versions v JOIN bots b ON b.id = v.bot_id "
+		     "WHERE b.id=?1 AND v.id NOT IN (b.active_version, "
+		     "b.previous_version)",
+		     err);
+	if (st == NULL)
+		return MDG_ERR_DB;
+	sqlite3_bind_int64(st, 1, b->bot_id);
+	int64_t old[16];
+	size_t nold = 0;
+	while (sqlite3_step(st) == SQLITE_ROW && nold < 16)
+		old[nold++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (size_t i = 0; i < nold && rc == MDG_OK; i++)
+		rc = drop_version(k, old[i], err);
+	if (rc == MDG_OK)
+		*version = b->version;
+	return rc;
+}
+
+void kb_version_abort(kb_version_builder *b)
+{
+	if (b == NULL)
+		return;
+	sqlite3_finalize(b->ins_fts);
+	for (size_t i = 0; i < b->tab_cap; i++)
+		free(b->tab[i].term);
+	free(b->tab);
+	free(b);
+}

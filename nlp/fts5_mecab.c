@@ -1,0 +1,79 @@
+/* fts5_mecab.c — registers MeCab as an FTS5 tokenizer (v1 API, SQLite 3.40). */
+#include "fts5_mecab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct tokenizer {
+	nlp_tagger *tagger;
+} tokenizer;
+
+static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
+{
+	tokenizer *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return SQLITE_NOMEM;
+	if (nlp_tagger_new(ctx, &t->tagger, NULL) != MDG_OK) {
+		free(t);
+		return SQLITE_ERROR;
+	}
+	*out = (Fts5Tokenizer *)t;
+	return SQLITE_OK;
+}
+
+static void tok_delete(Fts5Tokenizer *p)
+{
+	tokenizer *t = (tokenizer *)p;
+	if (t == NULL)
+		return;
+	nlp_tagger_free(t->tagger);
+	free(t);
+}
+
+typedef struct emit_ctx {
+	void *fts_ctx;
+	int (*xToken)(void *, int, const char *, int, int, int);
+	int rc;
+} emit_ctx;
+
+static int emit_term(void *c, const nlp_term *term)
+{
+	emit_ctx *e = c;
+	e->rc = e->xToken(e->fts_ctx, 0, term->term, (int)term->len,
+			  (int)term->start, (int)term->end);
+	return e->rc != SQLITE_OK; /* stop when FTS5 says so */
+}
+
+static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text,
+			int n, int (*xToken)(void *, int, const char *, int, int, int))
+{
+	tokenizer *t = (tokenizer *)p;
+	if (n <= 0)
+		return SQLITE_OK;
+	if (flags & FTS5_TOKENIZE_QUERY)
+		return xToken(ctx, 0, text, n, 0, n);
+	emit_ctx e = {ctx, xToken, SQLITE_OK};
+	mdg_rc rc = nlp_tagger_terms(t->tagger, text, (size_t)n, emit_term, &e);
+	if (e.rc != SQLITE_OK)
+		return e.rc;
+	return rc == MDG_OK ? SQLITE_OK : SQLITE_ERROR;
+}
+
+mdg_rc nlp_fts5_register(sqlite3 *db, nlp_model *model, char **err)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+		return mdg_fail(err, MDG_ERR_DB, "FTS5 unavailable: %s",
+				sqlite3_errmsg(db));
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (api == NULL || api->iVersion < 2)
+		return mdg_fail(err, MDG_ERR_DB, "FTS5 API not available");
+	fts5_tokenizer tk = {tok_create, tok_delete, tok_tokenize};
+	if (api->xCreateTokenizer(api, "mecab", model, &tk, NULL) != SQLITE_OK)
+		return mdg_fail(err, MDG_ERR_DB, "cannot register tokenizer: %s",
+				sqlite3_errmsg(db));
+	return MDG_OK;
+}

@@ -1,0 +1,21 @@
+/* fts5_mecab.h — the "mecab" FTS5 tokenizer.
+ *
+ * Documents (FTS5_TOKENIZE_DOCUMENT) are split into content-word terms by
+ * nlp_tagger_terms; the text stored in the index must already be
+ * normalised (nlp_norm). Queries (FTS5_TOKENIZE_QUERY) are built by
+ * kb_search from terms that were produced by the same tagger, each quoted
+ * as one phrase, so a query phrase is passed through as a single token. */
+#ifndef NLP_FTS5_MECAB_H
+#define NLP_FTS5_MECAB_H
+
+#include <sqlite3.h>
+
+#include "mdg.h"
+#include "tok.h"
+
+/* Registers the tokenizer "mecab" on db. The model must outlive db; each
+ * FTS5 table instance on db creates its own tagger (a connection belongs
+ * to one thread at a time). */
+mdg_rc nlp_fts5_register(sqlite3 *db, nlp_model *model, char **err);
+
+#endif

@@ -1,0 +1,326 @@
+/* tok.c — MeCab wrapper producing index terms (see tok.h). */
+#include "tok.h"
+
+#include <mecab.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "norm.h"
+
+#define MAX_FIELDS 32
+#define MAX_TERM 256
+
+struct nlp_model {
+	mecab_model_t *model;
+	nlp_dict_kind kind;
+	char *dicdir;
+};
+
+struct nlp_tagger {
+	nlp_model *m;
+	mecab_t *tagger;
+	mecab_lattice_t *lattice;
+};
+
+const char *nlp_default_dicdir(void)
+{
+	return "/var/lib/mecab/dic/ipadic-utf8";
+}
+
+/* Splits a MeCab feature string (CSV, UniDic quotes some fields) into
+ * fields, in place in buf. Returns the number of fields. */
+static int split_features(char *buf, char *fields[], int max)
+{
+	int n = 0;
+	char *p = buf;
+	while (n < max) {
+		char *start = p;
+		if (*p == '"') {
+			/* quoted field: "" inside is a literal quote; we only need to
+			 * skip it, so the content keeps its doubled quotes. */
+			start = ++p;
+			while (*p && !(*p == '"' && p[1] != '"'))
+				p += (*p == '"') ? 2 : 1;
+			if (*p == '"')
+				*p++ = '\0';
+		} else {
+			while (*p && *p != ',')
+				p++;
+		}
+		fields[n++] = start;
+		if (*p == ',') {
+			*p++ = '\0';
+		} else {
+			*p = '\0';
+			break;
+		}
+	}
+	return n;
+}
+
+mdg_rc nlp_model_open(const char *dicdir, nlp_model **out, char **err)
+{
+	*out = NULL;
+	if (dicdir == NULL || *dicdir == '\0')
+		dicdir = getenv("MDG_DICDIR");
+	if (dicdir == NULL || *dicdir == '\0')
+		dicdir = nlp_default_dicdir();
+	nlp_model *m = calloc(1, sizeof *m);
+	if (m == NULL)
+		return MDG_ERR_NOMEM;
+	m->dicdir = strdup(dicdir);
+	/* "-r /dev/null": never read /etc/mecabrc, whose default dictionary
+	 * Debian's alternatives system may switch behind our back. */
+	const char *argv[] = {"mecab", "-r", "/dev/null", "-d", dicdir};
+	m->model = mecab_model_new(5, (char **)argv);
+	if (m->model == NULL || m->dicdir == NULL) {
+		nlp_model_close(m);
+		return mdg_fail(err, MDG_ERR_MECAB,
+				"cannot load MeCab dictionary %s: %s", dicdir,
+				mecab_strerror(NULL));
+	}
+	/* Detect the feature layout: IPADIC has 9 fields, UniDic 17 or more. */
+	mecab_t *tg = mecab_model_new_tagger(m->model);
+	mecab_lattice_t *lat = mecab_model_new_lattice(m->model);
+	int nf = 0;
+	if (tg && lat) {
+		mecab_lattice_set_sentence(lat, "東京");
+		if (mecab_parse_lattice(tg, lat)) {
+			const mecab_node_t *node = mecab_lattice_get_bos_node(lat);
+			for (; node; node = node->next) {
+				if (node->stat == MECAB_NOR_NODE) {
+					char buf[1024];
+					char *f[MAX_FIELDS];
+					snprintf(buf, sizeof buf, "%s", node->feature);
+					nf = split_features(buf, f, MAX_FIELDS);
+					break;
+				}
+			}
+		}
+	}
+	mecab_lattice_destroy(lat);
+	mecab_destroy(tg);
+	if (nf >= 17) {
+		m->kind = NLP_DICT_UNIDIC;
+	} else if (nf >= 7) {
+		m->kind = NLP_DICT_IPADIC;
+	} else {
+		nlp_model_close(m);
+		return mdg_fail(err, MDG_ERR_MECAB,
+				"unsupported MeCab dictionary at %s "
+				"(expected IPADIC or UniDic)",
+				dicdir);
+	}
+	*out = m;
+	return MDG_OK;
+}
+
+void nlp_model_close(nlp_model *m)
+{
+	if (m == NULL)
+		return;
+	if (m->model)
+		mecab_model_destroy(m->model);
+	free(m->dicdir);
+	free(m);
+}
+
+nlp_dict_kind nlp_model_kind(const nlp_model *m)
+{
+	return m->kind;
+}
+
+const char *nlp_model_dicdir(const nlp_model *m)
+{
+	return m->dicdir;
+}
+
+mdg_rc nlp_tagger_new(nlp_model *m, nlp_tagger **out, char **err)
+{
+	*out = NULL;
+	nlp_tagger *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return MDG_ERR_NOMEM;
+	t->m = m;
+	t->tagger = mecab_model_new_tagger(m->model);
+	t->lattice = mecab_model_new_lattice(m->model);
+	if (t->tagger == NULL || t->lattice == NULL) {
+		nlp_tagger_free(t);
+		return mdg_fail(err, MDG_ERR_MECAB, "cannot create MeCab tagger");
+	}
+	*out = t;
+	return MDG_OK;
+}
+
+void nlp_tagger_free(nlp_tagger *t)
+{
+	if (t == NULL)
+		return;
+	if (t->lattice)
+		mecab_lattice_destroy(t->lattice);
+	if (t->tagger)
+		mecab_destroy(t->tagger);
+	free(t);
+}
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/* Semantically empty verbs and adjectives, by base form / lemma. */
+static const char *const ipa_stop[] = {
+	"する", "いる", "ある", "なる", "できる", "いう", "おる", "くる",
+	"いく", "れる", "られる", "せる", "させる", "やる", "もらう", "くれる",
+	"思う", "ない", "よい", "いい", "いただく", "くださる", "しまう",
+	"おく", "みる", "ござる", "いたす", "つく", "わかる", "わかる", NULL};
+static const char *const uni_stop[] = {
+	"為る", "居る", "有る", "成る", "出来る", "言う", "来る", "行く",
+	"遣る", "貰う", "呉れる", "思う", "無い", "良い", "頂く", "下さる",
+	"仕舞う", "置く", "見る", "御座る", "致す", "付く", "分かる", "れる",
+	"られる", "せる", "させる", "いい", NULL};
+
+/* Decides whether a node is a content word; fills term/reading pointers
+ * into the split fields (or NULL term to take the surface). */
+static int ipadic_content(char **f, int nf, const char **term,
+			  const char **reading)
+{
+	if (nf < 7)
+		return 0;
+	const char *p1 = f[0], *p2 = f[1], *p3 = nf > 2 ? f[2] : "";
+	*term = strcmp(f[6], "*") ? f[6] : NULL;
+	*reading = nf > 7 && strcmp(f[7], "*") ? f[7] : "";
+	if (strcmp(p1, "名詞") == 0) {
+		if (!strcmp(p2, "非自立") || !strcmp(p2, "代名詞") ||
+		    !strcmp(p2, "数"))
+			return 0;
+		if (!strcmp(p2, "接尾") &&
+		    (!strcmp(p3, "助数詞") || !strcmp(p3, "特殊") ||
+		     !strcmp(p3, "助動詞語幹")))
+			return 0;
+		return 1;
+	}
+	if (strcmp(p1, "動詞") == 0 || strcmp(p1, "形容詞") == 0) {
+		if (strcmp(p2, "自立") != 0)
+			return 0;
+		return *term == NULL || !in_list(*term, ipa_stop);
+	}
+	if (strcmp(p1, "接頭詞") == 0)
+		return strcmp(p2, "名詞接続") == 0;
+	return 0;
+}
+
+static int unidic_content(char **f, int nf, const char **term,
+			  const char **reading)
+{
+	if (nf < 8)
+		return 0;
+	const char *p1 = f[0], *p2 = f[1], *p3 = f[2];
+	*term = f[7][0] ? f[7] : NULL;
+	*reading = nf > 20 ? f[20] : "";
+	if (strcmp(p1, "名詞") == 0)
+		return strcmp(p2, "数詞") != 0 && strcmp(p2, "助動詞語幹") != 0;
+	if (strcmp(p1, "動詞") == 0 || strcmp(p1, "形容詞") == 0)
+		return *term == NULL || !in_list(*term, uni_stop);
+	if (strcmp(p1, "形状詞") == 0)
+		return strcmp(p2, "助動詞語幹") != 0;
+	if (strcmp(p1, "接頭辞") == 0)
+		return 1;
+	if (strcmp(p1, "接尾辞") == 0)
+		return strcmp(p2, "名詞的") == 0 && strcmp(p3, "助数詞") != 0;
+	return 0;
+}
+
+/* Copies a term into out, folding ASCII case and full-width ASCII, and
+ * dropping UniDic's "-english" gloss suffix on loanword lemmas. */
+static size_t clean_term(const char *s, size_t n, int lemma, char *out,
+			 size_t cap)
+{
+	const char *dash = lemma ? memchr(s, '-', n) : NULL;
+	if (dash && dash > s)
+		n = (size_t)(dash - s);
+	char *norm = NULL;
+	size_t nn = 0;
+	if (nlp_norm(s, n, &norm, &nn, NULL) != MDG_OK)
+		return 0;
+	if (nn >= cap)
+		nn = 0;
+	memcpy(out, norm, nn);
+	out[nn] = '\0';
+	free(norm);
+	return nn;
+}
+
+static int all_symbols(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		i += nlp_utf8_decode(s + i, &cp);
+		if (cp >= 0x80 || (cp >= '0' && cp <= '9') ||
+		    (cp >= 'a' && cp <= 'z'))
+			if (!(cp >= 0x3000 && cp <= 0x303F) &&
+			    !(cp >= 0xFF00 && cp <= 0xFF0F))
+				return 0;
+	}
+	return 1;
+}
+
+mdg_rc nlp_tagger_terms(nlp_tagger *t, const char *text, size_t n,
+			nlp_term_cb cb, void *ctx)
+{
+	if (n == 0)
+		return MDG_OK;
+	mecab_lattice_set_sentence2(t->lattice, text, n);
+	if (!mecab_parse_lattice(t->tagger, t->lattice))
+		return MDG_ERR_MECAB;
+	int unidic = t->m->kind == NLP_DICT_UNIDIC;
+	const mecab_node_t *node = mecab_lattice_get_bos_node(t->lattice);
+	for (; node; node = node->next) {
+		if (node->stat != MECAB_NOR_NODE && node->stat != MECAB_UNK_NODE)
+			continue;
+		if (node->length == 0)
+			continue;
+		char fb[2048];
+		char *f[MAX_FIELDS];
+		snprintf(fb, sizeof fb, "%s", node->feature ? node->feature : "");
+		int nf = split_features(fb, f, MAX_FIELDS);
+		const char *term = NULL, *reading = "";
+		int content;
+		if (node->stat == MECAB_UNK_NODE)
+			content = !all_symbols(node->surface, node->length) &&
+				  strcmp(f[0], "記号") != 0 &&
+				  strcmp(f[0], "補助記号") != 0 &&
+				  strcmp(f[0], "助詞") != 0;
+		else
+			content = unidic ? unidic_content(f, nf, &term, &reading)
+					 : ipadic_content(f, nf, &term, &reading);
+		if (!content)
+			continue;
+		if (node->stat == MECAB_UNK_NODE)
+			term = NULL, reading = "";
+		char tb[MAX_TERM];
+		size_t tl;
+		if (term && strcmp(term, "*") != 0)
+			tl = clean_term(term, strlen(term), unidic, tb, sizeof tb);
+		else
+			tl = clean_term(node->surface, node->length, 0, tb, sizeof tb);
+		if (tl == 0 || all_symbols(tb, tl))
+			continue;
+		nlp_term nt = {
+			.term = tb,
+			.len = tl,
+			.reading = reading,
+			.start = (size_t)(node->surface - text),
+			.end = (size_t)(node->surface - text) + node->length,
+		};
+		int rc = cb(ctx, &nt);
+		if (rc)
+			return rc > 0 && rc <= MDG_ERR_VALIDATION ? (mdg_rc)rc
+								  : MDG_ERR_INVALID;
+	}
+	return MDG_OK;
+}
