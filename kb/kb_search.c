@@ -21,15 +21,16 @@
 #define READING_MAX 12     /* longest reading piece, in characters */
 
 /* Field weights for bm25: question, alt, keywords, category, answer. */
-#define BM25_WEIGHTS "4.0, 3.0, 2.0, 1.0, 1.0"
+static const char *bm25_weights(void)
+{
+	const char *e = getenv("MDG_BM");
+	return e ? e : "4.0, 3.0, 2.0, 1.0, 1.0";
+}
 
 /* Re-ranking mixture (sums to 1): coverage of the message by the question
  * fields, by the whole Q&A, share of the question explained by the
  * message, and normalised bm25. */
-#define W_QCOV 0.45
-#define W_DCOV 0.20
-#define W_PREC 0.20
-#define W_BM25 0.15
+static double W_QCOV = 0.45, W_DCOV = 0.20, W_PREC = 0.20, W_BM25 = 0.15;
 #define CATEGORY_BOOST 1.12
 
 const char *kb_decision_name(kb_decision d)
@@ -141,9 +142,9 @@ static mdg_rc cache_load(kb *k, int64_t version, search_cache **out, char **err)
 	char name[32], sql[256];
 	kb_version_fts_name(version, name, sizeof name);
 	snprintf(sql, sizeof sql,
-		 "SELECT rowid, bm25(%s, " BM25_WEIGHTS ") AS r FROM %s "
+		 "SELECT rowid, bm25(%s, %s) AS r FROM %s "
 		 "WHERE %s MATCH ?1 ORDER BY r LIMIT %d",
-		 name, name, name, FTS_LIMIT);
+		 name, bm25_weights(), name, name, FTS_LIMIT);
 	if (sqlite3_prepare_v3(kb_sqlite(k), sql, -1, SQLITE_PREPARE_PERSISTENT,
 			       &c->fts, NULL) != SQLITE_OK) {
 		rc = mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
@@ -521,11 +522,27 @@ static void hit_free(kb_hit *h)
 
 static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 {
+	if (getenv("MDG_W"))
+		sscanf(getenv("MDG_W"), "%lf,%lf,%lf,%lf", &W_QCOV, &W_DCOV, &W_PREC, &W_BM25);
 	mdg_buf fq = {0};
 	mdg_rc rc = fts_query(q, &fq);
 	if (rc != MDG_OK || fq.len == 0) {
 		mdg_buf_free(&fq);
 		return rc;
+	}
+	if (getenv("MDG_SEARCH_DEBUG")) {
+		fprintf(stderr, "fts query: %s\n", fq.data);
+		for (int i = 0; i < q->ncon; i++) {
+			fprintf(stderr, "  concept %d w=%.2f:", i, q->con[i].weight);
+			for (int a = 0; a < q->con[i].nalts; a++) {
+				fprintf(stderr, " [");
+				for (int j = 0; j < q->con[i].nterms[a]; j++)
+					fprintf(stderr, " %s",
+						q->terms[q->con[i].terms[a][j]]);
+				fprintf(stderr, " ]");
+			}
+			fprintf(stderr, "\n");
+		}
 	}
 	sqlite3_stmt *fts = q->cache->fts;
 	sqlite3_reset(fts);

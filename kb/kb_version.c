@@ -249,11 +249,9 @@ mdg_rc kb_version_add_qa(kb_version_builder *b, const kb_qa_fields *f, char **er
 		goto out;
 	}
 	sqlite3_bind_int64(rd, 1, b->version);
-	/* Readings come from the question fields only: answers are long and
-	 * would fill the reading table with homophones. */
 	termset qs = {.b = b, .set = &qterms, .doc = rowid, .ins_reading = rd};
 	termset as = {.b = b, .set = &aterms, .doc = rowid, .ins_reading = rd};
-	termset ds = {.b = b, .set = &dterms, .doc = rowid};
+	termset ds = {.b = b, .set = &dterms, .doc = rowid, .ins_reading = rd};
 	if ((rc = terms_of(b, nq, &qs)) || (rc = terms_of(b, nalt, &as)) ||
 	    (rc = terms_of(b, nkw, &as)))
 		goto out;

@@ -25,7 +25,7 @@ struct nlp_tagger {
 
 const char *nlp_default_dicdir(void)
 {
-	return "/var/lib/mecab/dic/ipadic-utf8";
+	return "/var/lib/mecab/dic/unidic";
 }
 
 /* Splits a MeCab feature string (CSV, UniDic quotes some fields) into
@@ -269,11 +269,81 @@ static int all_symbols(const char *s, size_t n)
 	return 1;
 }
 
+/* ASCII words ("aed", "e-tax", "wi-fi", "7119") are one term each, whatever
+ * the dictionary does with them (UniDic splits Latin letters one by one). */
+typedef struct ascii_run {
+	size_t start, end;
+} ascii_run;
+
+#define MAX_ASCII_RUNS 64
+
+static int is_alnum_ascii(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static int find_ascii_runs(const char *s, size_t n, ascii_run *runs, int max)
+{
+	int nr = 0;
+	for (size_t i = 0; i < n && nr < max;) {
+		if (!is_alnum_ascii(s[i]) && !(s[i] >= 'A' && s[i] <= 'Z')) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		int letters = 0;
+		while (j < n) {
+			char c = s[j];
+			if (is_alnum_ascii(c) || (c >= 'A' && c <= 'Z')) {
+				letters += !(c >= '0' && c <= '9');
+				j++;
+			} else if ((c == '-' || c == '_' || c == '.' || c == '\'') &&
+				   j + 1 < n && is_alnum_ascii(s[j + 1]) && j > i) {
+				j++;
+			} else {
+				break;
+			}
+		}
+		/* Single letters and one-digit numbers carry no meaning alone. */
+		if (j - i >= 2 && (letters > 0 || j - i >= 3)) {
+			runs[nr].start = i;
+			runs[nr].end = j;
+			nr++;
+		}
+		i = j;
+	}
+	return nr;
+}
+
+static int emit_ascii(const char *text, const ascii_run *r, nlp_term_cb cb,
+		      void *ctx)
+{
+	char tb[MAX_TERM];
+	size_t n = r->end - r->start;
+	if (n >= sizeof tb)
+		n = sizeof tb - 1;
+	for (size_t i = 0; i < n; i++) {
+		char c = text[r->start + i];
+		tb[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+	}
+	tb[n] = '\0';
+	nlp_term nt = {.term = tb, .len = n, .reading = "", .start = r->start,
+		       .end = r->start + n};
+	return cb(ctx, &nt);
+}
+
+static mdg_rc cb_rc(int rc)
+{
+	return rc > 0 && rc <= MDG_ERR_VALIDATION ? (mdg_rc)rc : MDG_ERR_INVALID;
+}
+
 mdg_rc nlp_tagger_terms(nlp_tagger *t, const char *text, size_t n,
 			nlp_term_cb cb, void *ctx)
 {
 	if (n == 0)
 		return MDG_OK;
+	ascii_run runs[MAX_ASCII_RUNS];
+	int nruns = find_ascii_runs(text, n, runs, MAX_ASCII_RUNS), next_run = 0;
 	mecab_lattice_set_sentence2(t->lattice, text, n);
 	if (!mecab_parse_lattice(t->tagger, t->lattice))
 		return MDG_ERR_MECAB;
@@ -283,6 +353,17 @@ mdg_rc nlp_tagger_terms(nlp_tagger *t, const char *text, size_t n,
 		if (node->stat != MECAB_NOR_NODE && node->stat != MECAB_UNK_NODE)
 			continue;
 		if (node->length == 0)
+			continue;
+		size_t ns = (size_t)(node->surface - text), ne = ns + node->length;
+		while (next_run < nruns && runs[next_run].start <= ns) {
+			int rc = emit_ascii(text, &runs[next_run++], cb, ctx);
+			if (rc)
+				return cb_rc(rc);
+		}
+		int inside = 0;
+		for (int r = 0; r < nruns && !inside; r++)
+			inside = ns < runs[r].end && ne > runs[r].start;
+		if (inside)
 			continue;
 		char fb[2048];
 		char *f[MAX_FIELDS];
@@ -314,13 +395,17 @@ mdg_rc nlp_tagger_terms(nlp_tagger *t, const char *text, size_t n,
 			.term = tb,
 			.len = tl,
 			.reading = reading,
-			.start = (size_t)(node->surface - text),
-			.end = (size_t)(node->surface - text) + node->length,
+			.start = ns,
+			.end = ne,
 		};
 		int rc = cb(ctx, &nt);
 		if (rc)
-			return rc > 0 && rc <= MDG_ERR_VALIDATION ? (mdg_rc)rc
-								  : MDG_ERR_INVALID;
+			return cb_rc(rc);
+	}
+	while (next_run < nruns) {
+		int rc = emit_ascii(text, &runs[next_run++], cb, ctx);
+		if (rc)
+			return cb_rc(rc);
 	}
 	return MDG_OK;
 }

@@ -1,0 +1,144 @@
+/* test_tok.c — MeCab terms with both Debian dictionaries, and the FTS5
+ * tokenizer through SQL. */
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "../../nlp/fts5_mecab.h"
+#include "../../nlp/norm.h"
+#include "../../nlp/tok.h"
+#include "tap.h"
+
+typedef struct collected {
+	char terms[1024];
+	char readings[1024];
+} collected;
+
+static int collect(void *p, const nlp_term *t)
+{
+	collected *c = p;
+	size_t n = strlen(c->terms), m = strlen(c->readings);
+	snprintf(c->terms + n, sizeof c->terms - n, "%s%.*s", n ? " " : "", (int)t->len,
+		 t->term);
+	snprintf(c->readings + m, sizeof c->readings - m, "%s%s", m ? " " : "",
+		 t->reading[0] ? t->reading : "-");
+	return 0;
+}
+
+static void terms_of(nlp_tagger *t, const char *text, collected *c)
+{
+	memset(c, 0, sizeof *c);
+	char *norm = NULL;
+	size_t n = 0;
+	nlp_norm(text, strlen(text), &norm, &n, NULL);
+	nlp_tagger_terms(t, norm, n, collect, c);
+	free(norm);
+}
+
+static int has_word(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = strstr(list, w); p; p = strstr(p + 1, w))
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
+{
+	char name[256];
+	nlp_model *m = NULL;
+	char *err = NULL;
+	mdg_rc rc = nlp_model_open(dicdir, &m, &err);
+	snprintf(name, sizeof name, "%s loads", dicdir);
+	CHECK(rc == MDG_OK, name);
+	if (rc != MDG_OK) {
+		free(err);
+		return;
+	}
+	CHECK(nlp_model_kind(m) == kind, "dictionary kind detected from features");
+	nlp_tagger *t = NULL;
+	CHECK(nlp_tagger_new(m, &t, NULL) == MDG_OK, "tagger created");
+	collected c;
+	terms_of(t, "パスワードを忘れたので再発行してください。", &c);
+	CHECK(has_word(c.terms, "パスワード"), "noun is a term");
+	CHECK(has_word(c.terms, "忘れる"), "verb indexed by its base form");
+	CHECK(!has_word(c.terms, "を") && !has_word(c.terms, "ので"),
+	      "particles are not terms");
+	CHECK(!has_word(c.terms, "する") && !has_word(c.terms, "為る"),
+	      "empty verb する is not a term");
+	terms_of(t, "ＡＥＤの場所とe-Taxとwi-fi", &c);
+	CHECK(has_word(c.terms, "aed"), "full-width ASCII word is one term");
+	CHECK(has_word(c.terms, "e-tax") && has_word(c.terms, "wi-fi"),
+	      "hyphenated ASCII words kept whole");
+	terms_of(t, "自動車税", &c);
+	CHECK(strstr(c.readings, "ジドウ") != NULL, "readings are katakana");
+	if (kind == NLP_DICT_UNIDIC) {
+		collected a, b;
+		terms_of(t, "申込の方法", &a);
+		terms_of(t, "申込みの方法", &b);
+		CHECK(has_word(a.terms, "申し込み") && has_word(b.terms, "申し込み"),
+		      "UniDic lemma unifies 申込/申し込み");
+		terms_of(t, "引越し", &a);
+		terms_of(t, "引っ越し", &b);
+		CHECK_STR(a.terms, b.terms, "UniDic lemma unifies 引越し/引っ越し");
+	}
+	nlp_tagger_free(t);
+	nlp_model_close(m);
+}
+
+static void fts5_tests(void)
+{
+	nlp_model *m = NULL;
+	CHECK(nlp_model_open(NULL, &m, NULL) == MDG_OK, "default dictionary loads");
+	if (!m)
+		return;
+	sqlite3 *db = NULL;
+	sqlite3_open(":memory:", &db);
+	CHECK(nlp_fts5_register(db, m, NULL) == MDG_OK, "tokenizer registered");
+	int rc = sqlite3_exec(db,
+			      "CREATE VIRTUAL TABLE t USING fts5(body, tokenize='mecab');"
+			      "INSERT INTO t(rowid, body) VALUES(1, 'パスワードを忘れた場合の再設定');"
+			      "INSERT INTO t(rowid, body) VALUES(2, '自動車税の納付方法');",
+			      NULL, NULL, NULL);
+	CHECK(rc == SQLITE_OK, "FTS5 table with mecab tokenizer");
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(db, "SELECT rowid FROM t WHERE t MATCH ?1", -1, &st, NULL);
+	sqlite3_bind_text(st, 1, "\"忘れる\"", -1, SQLITE_STATIC);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1,
+	      "base form matches the inflected document word");
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, "\"納付\" OR \"パスワード\"", -1, SQLITE_STATIC);
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		n++;
+	CHECK(n == 2, "OR query over terms");
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, "\"を\"", -1, SQLITE_STATIC);
+	CHECK(sqlite3_step(st) == SQLITE_DONE, "particles are not indexed");
+	sqlite3_finalize(st);
+	sqlite3_stmt *vt = NULL;
+	rc = sqlite3_exec(db, "CREATE VIRTUAL TABLE v USING fts5vocab(t, 'row');", NULL,
+			  NULL, NULL);
+	sqlite3_prepare_v2(db, "SELECT count(*) FROM v WHERE term IN ('の','を','た')", -1,
+			   &vt, NULL);
+	CHECK(rc == SQLITE_OK && sqlite3_step(vt) == SQLITE_ROW &&
+		      sqlite3_column_int(vt, 0) == 0,
+	      "vocabulary has no function words");
+	sqlite3_finalize(vt);
+	sqlite3_close(db);
+	nlp_model_close(m);
+}
+
+int main(void)
+{
+	dictionary_tests("/var/lib/mecab/dic/unidic", NLP_DICT_UNIDIC);
+	dictionary_tests("/var/lib/mecab/dic/ipadic-utf8", NLP_DICT_IPADIC);
+	nlp_model *m = NULL;
+	char *err = NULL;
+	CHECK(nlp_model_open("/nonexistent/dic", &m, &err) == MDG_ERR_MECAB && m == NULL,
+	      "missing dictionary is a clear error");
+	CHECK(err && strstr(err, "/nonexistent/dic"), "error names the directory");
+	free(err);
+	fts5_tests();
+	return tap_done();
+}
