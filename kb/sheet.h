@@ -9,7 +9,18 @@
  * byte strings; they are NOT guaranteed to be valid UTF-8 (a file whose
  * encoding could not be determined keeps its raw bytes) — the importer
  * validates every cell and reports row and column. Spreadsheet row numbers
- * shown to users are 1-based: grid row r is spreadsheet row sheet_line(s, r). */
+ * shown to users are 1-based: grid row r is spreadsheet row sheet_line(s, r).
+ *
+ * Reading, in every format: rows whose cells are all empty are not in the
+ * grid (so row 0 is the first row with text; sheet_line still tells where
+ * each row was); trailing empty cells may or may not be present (ragged
+ * rows); empty cells past SHEET_MAX_COLS are ignored, text there fails.
+ * xlsx cells give the text the file stores: numbers as written in <v>
+ * ("123", "4.5", "1E-3"; dates as serial numbers, no formatting applied),
+ * booleans "TRUE"/"FALSE", formulas their cached result, error cells
+ * "#N/A" etc.; phonetic guides (furigana) are dropped. CSV/TSV cells keep
+ * their bytes as written (line breaks inside quotes are not normalised).
+ * Writing xlsx stores every non-empty cell as a text cell. */
 #ifndef SHEET_H
 #define SHEET_H
 
@@ -54,7 +65,8 @@ const char *sheet_cell(const sheet *s, size_t r, size_t c);
 /* 1-based spreadsheet row (xlsx: the r= attribute; csv: record number, a
  * multi-line quoted cell counts as one record). */
 size_t sheet_line(const sheet *s, size_t r);
-/* Encoding the text was decoded from: "UTF-8", "CP932", or "unknown". */
+/* Encoding the text was decoded from: "UTF-8", "CP932", or "unknown"; also
+ * "UTF-16" for CSV/TSV with a UTF-16 BOM (Excel's "Unicode text"). */
 const char *sheet_encoding(const sheet *s);
 void sheet_free(sheet *s);
 
