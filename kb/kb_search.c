@@ -138,7 +138,8 @@ static mdg_rc cache_load(kb *k, int64_t version, search_cache **out, char **err)
 		}
 	}
 	sqlite3_reset(st);
-	qsort(c->phr, c->nphr, sizeof *c->phr, phrase_cmp);
+	if (c->nphr > 1)
+		qsort(c->phr, c->nphr, sizeof *c->phr, phrase_cmp);
 	char name[32], sql[256];
 	kb_version_fts_name(version, name, sizeof name);
 	snprintf(sql, sizeof sql,

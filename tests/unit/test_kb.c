@@ -1,0 +1,267 @@
+/* test_kb.c — import validation, versioned swap and rollback, export, and
+ * ranking decisions on a small knowledge base. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../kb/kb_export.h"
+#include "../../kb/kb_import.h"
+#include "../../kb/kb_search.h"
+#include "tap.h"
+
+static const char *const header[] = {"id", "question", "answer", "alt_questions",
+				     "category", "department", "contact", "url",
+				     "keywords", "flow"};
+
+static const char *const rows[][10] = {
+	{"TAX-1", "自動車税はどのような方法で納付できますか。",
+	 "納税通知書で金融機関やコンビニエンスストアで納付できます。",
+	 "車の税金の払い方｜自動車税 支払い", "自動車税", "税務課",
+	 "税務課 000-0000-1101", "https://www.pref.aoba.example/zei/", "", ""},
+	{"TAX-2", "自動車税の納税通知書をなくしました。",
+	 "県税事務所で納税通知書を再発行します。", "", "自動車税", "税務課", "", "", "",
+	 ""},
+	{"PAS-1", "パスポートを新しく申請するには何が必要ですか。",
+	 "一般旅券発給申請書、戸籍謄本、写真が必要です。", "旅券の申請", "パスポート",
+	 "旅券センター", "", "", "", ""},
+	{"PW-1", "パスワードを忘れたときはどうすればよいですか。",
+	 "ヘルプデスクで本人確認の上、初期化します。", "PW 忘れた", "パスワード",
+	 "情報政策課", "", "", "", ""},
+	{"LIB-1", "県立図書館の開館時間を教えてください。",
+	 "午前9時から午後7時まで開館しています。月曜日は休館です。", "", "図書館",
+	 "県立図書館", "", "", "", ""},
+};
+
+static sheet *make_sheet(size_t nrows, const char *const (*r)[10])
+{
+	sheet *s = NULL;
+	sheet_new(&s);
+	sheet_add_row(s, header, 10);
+	for (size_t i = 0; i < nrows; i++)
+		sheet_add_row(s, r[i], 10);
+	return s;
+}
+
+static int has_problem(const kb_report *r, size_t row, const char *col,
+		       const char *needle)
+{
+	for (size_t i = 0; r && i < r->nproblems; i++)
+		if (r->problems[i].row == row && strcmp(r->problems[i].column, col) == 0 &&
+		    strstr(r->problems[i].message, needle))
+			return 1;
+	return 0;
+}
+
+static kb_result *search(kb *k, const char *q)
+{
+	kb_result *r = NULL;
+	char *err = NULL;
+	kb_search(k, "pref", q, strlen(q), NULL, &r, &err);
+	free(err);
+	return r;
+}
+
+static void validation_tests(kb *k)
+{
+	kb_import_opts o = {0};
+	kb_report *rep = NULL;
+	char *err = NULL;
+
+	/* Every problem in one file is reported, each with row and column. */
+	const char *const bad[][10] = {
+		{"A-1", "", "回答", "", "", "", "", "", "", ""},
+		{"A-2", "質問", "", "", "", "", "", "", "", ""},
+		{"", "質問", "回答", "", "", "", "", "", "", ""},
+		{"A-1", "質問2", "回答2", "", "", "", "", "", "", ""},
+		{"A-5", "質問\xff", "回答", "", "", "", "", "", "", ""},
+		{"A-6", "質問", "回答", "", "", "", "", "", "", "Bad Flow!"},
+	};
+	sheet *s = make_sheet(6, bad);
+	mdg_rc rc = kb_import(k, "pref", s, &o, &rep, &err);
+	CHECK(rc == MDG_ERR_VALIDATION, "invalid rows fail validation");
+	CHECK(has_problem(rep, 2, "question", "empty"), "empty question: row 2");
+	CHECK(has_problem(rep, 3, "answer", "empty"), "empty answer: row 3");
+	CHECK(has_problem(rep, 4, "id", "empty"), "empty id: row 4");
+	CHECK(has_problem(rep, 5, "id", "duplicate id 'A-1' (first used in row 2)"),
+	      "duplicate id names the first row");
+	CHECK(has_problem(rep, 6, "question", "encoding"), "invalid UTF-8 cell: row 6");
+	CHECK(has_problem(rep, 7, "flow", "flow id"), "bad flow id: row 7");
+	kb_report_free(rep);
+	sheet_free(s);
+
+	/* Missing required column. */
+	sheet_new(&s);
+	const char *const h2[] = {"ID", "質問", "カテゴリ"};
+	const char *const r2[] = {"X", "質問", "cat"};
+	sheet_add_row(s, h2, 3);
+	sheet_add_row(s, r2, 3);
+	rc = kb_import(k, "pref", s, &o, &rep, &err);
+	CHECK(rc == MDG_ERR_VALIDATION && has_problem(rep, 1, "answer", "missing"),
+	      "missing required column reported on the header row");
+	kb_report_free(rep);
+	sheet_free(s);
+
+	/* Oversized cell. */
+	char *big = malloc(3 * 1100 + 1);
+	for (int i = 0; i < 1100; i++)
+		memcpy(big + 3 * i, "あ", 3);
+	big[3 * 1100] = '\0';
+	const char *const r3[][10] = {{"B-1", big, "回答", "", "", "", "", "", "", ""}};
+	s = make_sheet(1, r3);
+	rc = kb_import(k, "pref", s, &o, &rep, &err);
+	CHECK(rc == MDG_ERR_VALIDATION && has_problem(rep, 2, "question", "too long"),
+	      "cell over the size cap");
+	kb_report_free(rep);
+	sheet_free(s);
+	free(big);
+
+	kb_bot b;
+	CHECK(kb_bot_get(k, "pref", &b, NULL) == MDG_ERR_NOTFOUND,
+	      "failed imports created nothing");
+	free(err);
+}
+
+int main(void)
+{
+	char path[] = "/tmp/mdg-test-kb-XXXXXX";
+	int fd = mkstemp(path);
+	close(fd);
+	unlink(path);
+	nlp_model *m = NULL;
+	kb *k = NULL;
+	char *err = NULL;
+	CHECK(nlp_model_open(NULL, &m, &err) == MDG_OK, "model");
+	CHECK(kb_open(path, m, KB_OPEN_CREATE, &k, &err) == MDG_OK, "database created");
+	if (!k) {
+		printf("# %s\n", err);
+		return tap_done();
+	}
+	validation_tests(k);
+
+	/* Japanese headers, full-width-only text. */
+	sheet *s = NULL;
+	sheet_new(&s);
+	const char *const hj[] = {"ＩＤ", "質問", "回答", "言い換え"};
+	const char *const rj[] = {"ＦＷ－１", "ＶＰＮに接続できません", "ＶＰＮ装置を再起動してください", ""};
+	sheet_add_row(s, hj, 4);
+	sheet_add_row(s, rj, 4);
+	kb_import_opts o = {.dry_run = 1};
+	kb_report *rep = NULL;
+	CHECK(kb_import(k, "fw", s, &o, &rep, &err) == MDG_OK && rep->nadded == 1,
+	      "Japanese/full-width headers and full-width-only text validate");
+	kb_report_free(rep);
+	CHECK(kb_bot_get(k, "fw", &(kb_bot){0}, NULL) == MDG_ERR_NOTFOUND,
+	      "dry run changes nothing");
+	o.dry_run = 0;
+	CHECK(kb_import(k, "fw", s, &o, &rep, &err) == MDG_OK, "full-width import");
+	kb_report_free(rep);
+	sheet_free(s);
+	kb_result *r = NULL;
+	kb_search(k, "fw", "vpn 接続", strlen("vpn 接続"), NULL, &r, NULL);
+	CHECK(r && r->nhits == 1 && strcmp(r->hits[0].ext_id, "ＦＷ－１") == 0,
+	      "full-width-only Q&A found by half-width query");
+	kb_result_free(r);
+
+	/* Real import, then search decisions. */
+	s = make_sheet(5, rows);
+	o.internal = 1;
+	CHECK(kb_import(k, "pref", s, &o, &rep, &err) == MDG_OK && rep->nadded == 5,
+	      "import of 5 rows");
+	kb_report_free(rep);
+	sheet_free(s);
+	kb_bot b;
+	CHECK(kb_bot_get(k, "pref", &b, NULL) == MDG_OK && b.internal && b.n_qa == 5,
+	      "bot created as internal with 5 Q&A");
+
+	r = search(k, "自動車税の納付方法を知りたい");
+	CHECK(r && r->nhits > 0 && strcmp(r->hits[0].ext_id, "TAX-1") == 0, "top hit");
+	CHECK(r && r->decision == KB_DECISION_ANSWER, "confident match answers");
+	kb_result_free(r);
+	r = search(k, "ぱすわーど わすれた");
+	CHECK(r && r->nhits > 0 && strcmp(r->hits[0].ext_id, "PW-1") == 0,
+	      "kana-only query matches through readings");
+	kb_result_free(r);
+	r = search(k, "量子コンピューターの原理を説明して");
+	CHECK(r && r->decision == KB_DECISION_NONE, "unrelated question declined");
+	kb_result_free(r);
+	const char *nasty[] = {"\"自動車税\" AND NOT", "NEAR(自動車税 納付)", "納付*",
+			       "自動車税 -納付 (", "col:自動車税", "^\"\"\"", "OR OR OR"};
+	int ok = 1;
+	for (size_t i = 0; i < sizeof nasty / sizeof *nasty; i++) {
+		char *e = NULL;
+		kb_result *x = NULL;
+		mdg_rc rc = kb_search(k, "pref", nasty[i], strlen(nasty[i]), NULL, &x, &e);
+		ok &= rc == MDG_OK;
+		if (rc != MDG_OK)
+			printf("# %s -> %s\n", nasty[i], e ? e : "?");
+		kb_result_free(x);
+		free(e);
+	}
+	CHECK(ok, "FTS5 syntax characters in messages are plain text");
+	char *e = NULL;
+	CHECK(kb_search(k, "pref", "abc\xfe", 4, NULL, &r, &e) == MDG_ERR_UTF8,
+	      "invalid UTF-8 query rejected");
+	free(e);
+	e = NULL;
+	CHECK(kb_search(k, "pref", " \t ", 3, NULL, &r, &e) == MDG_ERR_INVALID,
+	      "blank query rejected");
+	free(e);
+	e = NULL;
+	CHECK(kb_search(k, "nobot", "税", 3, NULL, &r, &e) == MDG_ERR_NOTFOUND,
+	      "unknown bot");
+	free(e);
+
+	/* Context: a preferred category lifts its Q&A. */
+	kb_search_opts so;
+	kb_search_opts_init(&so);
+	so.prefer_category = "パスポート";
+	r = NULL;
+	kb_search(k, "pref", "申請に必要なもの", strlen("申請に必要なもの"), &so, &r, NULL);
+	CHECK(r && r->nhits && strcmp(r->hits[0].ext_id, "PAS-1") == 0,
+	      "category context prefers the same category");
+	kb_result_free(r);
+
+	/* A second import replaces, the previous version is kept for rollback. */
+	s = make_sheet(2, rows + 3);
+	o.internal = 0;
+	CHECK(kb_import(k, "pref", s, &o, &rep, &err) == MDG_OK && rep->nadded == 0 &&
+		      rep->nremoved == 3 && rep->nupdated == 0,
+	      "diff reports removed ids");
+	kb_report_free(rep);
+	sheet_free(s);
+	CHECK(kb_bot_get(k, "pref", &b, NULL) == MDG_OK && b.internal,
+	      "a public import never makes an internal bot public");
+	r = search(k, "自動車税の納付方法");
+	CHECK(r && (r->nhits == 0 || strncmp(r->hits[0].ext_id, "TAX", 3) != 0),
+	      "removed Q&A no longer found");
+	kb_result_free(r);
+	CHECK(kb_bot_rollback(k, "pref", &err) == MDG_OK, "rollback");
+	r = search(k, "自動車税の納付方法");
+	CHECK(r && r->nhits && strcmp(r->hits[0].ext_id, "TAX-1") == 0,
+	      "rollback restores the previous version");
+	kb_result_free(r);
+
+	/* Export round-trips. */
+	sheet *ex = NULL;
+	CHECK(kb_export(k, "pref", &ex, &err) == MDG_OK && sheet_nrows(ex) == 6,
+	      "export has header + 5 rows");
+	CHECK(ex && strcmp(sheet_cell(ex, 1, 3), rows[0][3]) == 0,
+	      "export keeps alternative questions as written");
+	o.dry_run = 1;
+	CHECK(kb_import(k, "pref", ex, &o, &rep, &err) == MDG_OK && rep->nadded == 0 &&
+		      rep->nupdated == 0 && rep->nremoved == 0,
+	      "re-importing the export changes nothing");
+	kb_report_free(rep);
+	sheet_free(ex);
+
+	kb_close(k);
+	nlp_model_close(m);
+	free(err);
+	char wal[64];
+	unlink(path);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof wal, "%s-shm", path);
+	unlink(wal);
+	return tap_done();
+}
