@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../nlp/fts5_mecab.h"
 #include "../nlp/norm.h"
 #include "kb_version.h"
 
@@ -30,7 +31,7 @@ static const char *bm25_weights(void)
 /* Re-ranking mixture (sums to 1): coverage of the message by the question
  * fields, by the whole Q&A, share of the question explained by the
  * message, and normalised bm25. */
-static double W_QCOV = 0.45, W_DCOV = 0.20, W_PREC = 0.20, W_BM25 = 0.15;
+static double W_QCOV = 0.20, W_DCOV = 0.40, W_PREC = 0.20, W_BM25 = 0.20;
 #define CATEGORY_BOOST 1.12
 
 const char *kb_decision_name(kb_decision d)
@@ -462,6 +463,18 @@ static mdg_rc load_idf(query *q)
 static mdg_rc fts_query(query *q, mdg_buf *b)
 {
 	mdg_rc rc = MDG_OK;
+	/* Compounds of adjacent words in the message (see nlp_bigram). */
+	for (int i = 0; i + 1 < q->ntok && rc == MDG_OK; i++) {
+		const token *x = &q->tok[i], *y = &q->tok[i + 1];
+		if (x->end != y->start || x->concept == y->concept)
+			continue;
+		char bg[NLP_BIGRAM_MAX];
+		size_t n = nlp_bigram(x->term, strlen(x->term), y->term, strlen(y->term),
+				      bg, sizeof bg);
+		if (n == 0 || memchr(bg, '"', n))
+			continue;
+		rc = mdg_buf_printf(b, "%s\"%s\"", b->len ? " OR " : "", bg);
+	}
 	for (int i = 0; i < q->nterms && rc == MDG_OK; i++) {
 		if (q->df[i] == 0)
 			continue;
@@ -604,6 +617,7 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			s *= CATEGORY_BOOST;
 		h->rowid = ids[i];
 		h->score = s;
+		h->coverage = total > 0 ? dcov / total : 0;
 		h->ext_id = strdup((const char *)sqlite3_column_text(st, 0));
 		h->question = strdup((const char *)sqlite3_column_text(st, 1));
 		h->category = strdup(cat);
@@ -690,6 +704,11 @@ mdg_rc kb_search(kb *k, const char *bot, const char *text, size_t tlen,
 		rc = load_idf(q);
 	if (rc == MDG_OK)
 		rc = rank(q, o, res);
+	if (rc == MDG_OK && getenv("MDG_SEARCH_DEBUG"))
+		fprintf(stderr, "FEAT %.4f %.4f %.4f %d\n",
+			res->nhits ? res->hits[0].score : 0,
+			res->nhits > 1 ? res->hits[1].score : 0,
+			res->nhits ? res->hits[0].coverage : 0, q->ncon);
 out:
 	query_free(q);
 	free(q->norm);

@@ -34,13 +34,43 @@ typedef struct emit_ctx {
 	void *fts_ctx;
 	int (*xToken)(void *, int, const char *, int, int, int);
 	int rc;
+	char prev[NLP_BIGRAM_MAX];
+	size_t prev_len, prev_start, prev_end;
 } emit_ctx;
+
+size_t nlp_bigram(const char *a, size_t an, const char *b, size_t bn, char *out,
+		  size_t cap)
+{
+	if (an + bn + 2 > cap)
+		return 0;
+	memcpy(out, a, an);
+	out[an] = NLP_BIGRAM_SEP;
+	memcpy(out + an + 1, b, bn);
+	out[an + 1 + bn] = '\0';
+	return an + 1 + bn;
+}
 
 static int emit_term(void *c, const nlp_term *term)
 {
 	emit_ctx *e = c;
 	e->rc = e->xToken(e->fts_ctx, 0, term->term, (int)term->len,
 			  (int)term->start, (int)term->end);
+	/* Adjacent content words also form a compound term (自動+車, 車+税). */
+	if (e->rc == SQLITE_OK && e->prev_len && e->prev_end == term->start) {
+		char bg[NLP_BIGRAM_MAX];
+		size_t n = nlp_bigram(e->prev, e->prev_len, term->term, term->len, bg,
+				      sizeof bg);
+		if (n)
+			e->rc = e->xToken(e->fts_ctx, 0, bg, (int)n, (int)e->prev_start,
+					  (int)term->end);
+	}
+	e->prev_len = 0;
+	if (term->len < sizeof e->prev) {
+		memcpy(e->prev, term->term, term->len);
+		e->prev_len = term->len;
+		e->prev_start = term->start;
+		e->prev_end = term->end;
+	}
 	return e->rc != SQLITE_OK; /* stop when FTS5 says so */
 }
 
@@ -52,7 +82,7 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 		return SQLITE_OK;
 	if (flags & FTS5_TOKENIZE_QUERY)
 		return xToken(ctx, 0, text, n, 0, n);
-	emit_ctx e = {ctx, xToken, SQLITE_OK};
+	emit_ctx e = {.fts_ctx = ctx, .xToken = xToken, .rc = SQLITE_OK};
 	mdg_rc rc = nlp_tagger_terms(t->tagger, text, (size_t)n, emit_term, &e);
 	if (e.rc != SQLITE_OK)
 		return e.rc;

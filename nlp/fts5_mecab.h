@@ -13,6 +13,15 @@
 #include "mdg.h"
 #include "tok.h"
 
+/* Documents also get a compound token for every two adjacent content
+ * words ("a+b"); queries search them to favour matching compounds. */
+#define NLP_BIGRAM_SEP '+'
+#define NLP_BIGRAM_MAX 256
+/* Writes the compound term of a and b into out; returns its length, 0 if
+ * it does not fit. */
+size_t nlp_bigram(const char *a, size_t an, const char *b, size_t bn, char *out,
+		  size_t cap);
+
 /* Registers the tokenizer "mecab" on db. The model must outlive db; each
  * FTS5 table instance on db creates its own tagger (a connection belongs
  * to one thread at a time). */
