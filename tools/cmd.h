@@ -14,6 +14,7 @@ int cmd_search(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
 int cmd_bots(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_key(int argc, char **argv); /* cmd_keys.c: API keys */
 
 /* Shared helpers. */
 

@@ -25,6 +25,10 @@ static const struct {
 	{"ask", cmd_ask, "ask --db FILE --bot ID \"message\""},
 	{"bots", cmd_bots, "bots --db FILE"},
 	{"rollback", cmd_rollback, "rollback --db FILE --bot ID"},
+	{"key", cmd_key,
+	 "key create --db FILE --bot ID [--bot ID ...] [--label TEXT]\n"
+	 "  key list --db FILE [--bot ID]\n"
+	 "  key revoke --db FILE KEY-ID|PREFIX"},
 };
 
 static void usage(FILE *f)
