@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Per-request CPU split from a `perf record --call-graph dwarf` profile.
 
-    profile.py PERF.data BINARY [--json OUT]
+    cpu_split.py PERF.data BINARY [--json OUT]
 
 Every sample is charged to the first frame, walking from the leaf towards
 main(), that belongs to a component: libc, the dynamic loader, libstdc++
