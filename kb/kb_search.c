@@ -221,6 +221,21 @@ static int add_token(void *p, const nlp_term *t)
 	return 0;
 }
 
+/* Document frequency of a term in the searched version (0 = unknown). */
+static int64_t term_df(query *q, const char *term)
+{
+	sqlite3_stmt *st = kb_stmt(q->k,
+				   "SELECT df FROM terms WHERE version_id=?1 AND term=?2",
+				   NULL);
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, q->version);
+	sqlite3_bind_text(st, 2, term, -1, SQLITE_STATIC);
+	int64_t df = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return df;
+}
+
 /* Looks up the terms whose reading is kata[0..n) (katakana). */
 static int reading_terms(query *q, const char *kata, size_t n, char out[][64],
 			 int max)
@@ -282,6 +297,15 @@ static mdg_rc kana_run(query *q, size_t start, size_t end)
 	}
 	if (nch == 0 || best_cov[nch] * 10 < (int)nch * 6)
 		goto out; /* too little of the run is known: keep MeCab's reading */
+	int inside = 0, known = 0;
+	for (int i = 0; i < q->ntok; i++) {
+		if (q->tok[i].start >= start && q->tok[i].end <= end) {
+			inside++;
+			known += term_df(q, q->tok[i].term) > 0;
+		}
+	}
+	if (inside > 0 && known == inside)
+		goto out; /* MeCab read the run into words the knowledge base has */
 	/* Drop MeCab's tokens inside the run, then add the matched pieces. */
 	int w = 0;
 	for (int i = 0; i < q->ntok; i++) {
@@ -308,12 +332,13 @@ static mdg_rc kana_run(query *q, size_t start, size_t end)
 				c->nterms[c->nalts++] = 1;
 			}
 			if (c->nalts > 0) {
-				/* A placeholder token keeps the position for synonyms. */
+				/* A word read from kana is a token like any other (so
+				 * synonyms apply); homophones form one concept. */
 				token *t = &q->tok[q->ntok++];
 				t->term = strdup(alts[0]);
-				t->start = start;
-				t->end = end;
-				t->concept = q->ncon++;
+				t->start = start + off[i];
+				t->end = start + off[j];
+				t->concept = c->nalts > 1 ? q->ncon++ : -1;
 				if (t->term == NULL) {
 					rc = MDG_ERR_NOMEM;
 					goto out;
@@ -384,7 +409,14 @@ static mdg_rc build_concepts(query *q)
 					continue;
 				for (int j = 0; j < alt->nterms; j++)
 					cn->terms[cn->nalts][j] = term_id(q, alt->terms[j]);
-				cn->nterms[cn->nalts++] = alt->nterms;
+				cn->nterms[cn->nalts] = alt->nterms;
+				int dup = 0; /* phrases often share terms (なくす/無くす) */
+				for (int a = 0; a < cn->nalts && !dup; a++)
+					dup = cn->nterms[a] == alt->nterms &&
+					      !memcmp(cn->terms[a], cn->terms[cn->nalts],
+						      sizeof(int) * (size_t)alt->nterms);
+				if (!dup)
+					cn->nalts++;
 			}
 			for (int j = 0; j < ph->nterms; j++)
 				q->tok[s + j].concept = q->ncon;
@@ -424,19 +456,10 @@ static mdg_rc build_concepts(query *q)
 
 static mdg_rc load_idf(query *q)
 {
-	sqlite3_stmt *st = kb_stmt(q->k,
-				   "SELECT df FROM terms WHERE version_id=?1 AND term=?2",
-				   q->err);
-	if (st == NULL)
-		return MDG_ERR_DB;
 	for (int i = 0; i < q->nterms; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, q->version);
-		sqlite3_bind_text(st, 2, q->terms[i], -1, SQLITE_STATIC);
-		q->df[i] = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		q->df[i] = term_df(q, q->terms[i]);
 		q->idf[i] = kb_idf(q->df[i], q->cache->ndocs);
 	}
-	sqlite3_reset(st);
 	/* A concept weighs what its best-known alternative weighs: the user's
 	 * word may be unknown to the knowledge base while its synonym is not. */
 	for (int i = 0; i < q->ncon; i++) {
@@ -610,6 +633,10 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 		if (qidf > 0)
 			s += W_PREC * (prec_hit > qidf ? 1.0 : prec_hit / qidf);
 		s += W_BM25 * bm[i] / bmax;
+		if (getenv("MDG_SEARCH_DEBUG"))
+			fprintf(stderr, "  hit %s qcov=%.2f dcov=%.2f prec=%.2f bm=%.2f\n",
+				sqlite3_column_text(st, 0), qcov / total, dcov / total,
+				qidf > 0 ? prec_hit / qidf : 0, bm[i] / bmax);
 		kb_hit *h = &res->hits[res->nhits];
 		const char *cat = (const char *)sqlite3_column_text(st, 2);
 		if (o->prefer_category && o->prefer_category[0] &&
