@@ -3,6 +3,7 @@
 #include "kb_search.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +23,34 @@
 #define READING_MAX 12     /* longest reading piece, in characters */
 
 /* Field weights for bm25: question, alt, keywords, category, answer. */
-static const char *bm25_weights(void)
-{
-	const char *e = getenv("MDG_BM");
-	return e ? e : "4.0, 3.0, 2.0, 1.0, 1.0";
-}
+#define BM25_WEIGHTS "4.0, 3.0, 2.0, 1.0, 1.0"
 
 /* Re-ranking mixture (sums to 1): coverage of the message by the question
  * fields, by the whole Q&A, share of the question explained by the
- * message, and normalised bm25. */
-static double W_QCOV = 0.20, W_DCOV = 0.40, W_PREC = 0.20, W_BM25 = 0.20;
+ * message, and normalised bm25. Chosen by a coarse grid search with
+ * `make eval` (step 0.1); neighbouring settings differ by < 1 point. */
+#define W_QCOV 0.20
+#define W_DCOV 0.40
+#define W_PREC 0.20
+#define W_BM25 0.20
 #define CATEGORY_BOOST 1.12
+
+static pthread_once_t debug_once = PTHREAD_ONCE_INIT;
+static int debug_on; /* written once under debug_once, then read-only */
+
+static void debug_init(void)
+{
+	const char *e = getenv("MDG_SEARCH_DEBUG");
+	debug_on = e && *e && strcmp(e, "0") != 0;
+}
+
+/* MDG_SEARCH_DEBUG=1 prints each query's concepts and hit features to
+ * stderr (for tuning with make eval). */
+static int search_debug(void)
+{
+	pthread_once(&debug_once, debug_init);
+	return debug_on;
+}
 
 const char *kb_decision_name(kb_decision d)
 {
@@ -144,9 +162,9 @@ static mdg_rc cache_load(kb *k, int64_t version, search_cache **out, char **err)
 	char name[32], sql[256];
 	kb_version_fts_name(version, name, sizeof name);
 	snprintf(sql, sizeof sql,
-		 "SELECT rowid, bm25(%s, %s) AS r FROM %s "
+		 "SELECT rowid, bm25(%s, " BM25_WEIGHTS ") AS r FROM %s "
 		 "WHERE %s MATCH ?1 ORDER BY r LIMIT %d",
-		 name, bm25_weights(), name, name, FTS_LIMIT);
+		 name, name, name, FTS_LIMIT);
 	if (sqlite3_prepare_v3(kb_sqlite(k), sql, -1, SQLITE_PREPARE_PERSISTENT,
 			       &c->fts, NULL) != SQLITE_OK) {
 		rc = mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
@@ -559,15 +577,13 @@ static void hit_free(kb_hit *h)
 
 static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 {
-	if (getenv("MDG_W"))
-		sscanf(getenv("MDG_W"), "%lf,%lf,%lf,%lf", &W_QCOV, &W_DCOV, &W_PREC, &W_BM25);
 	mdg_buf fq = {0};
 	mdg_rc rc = fts_query(q, &fq);
 	if (rc != MDG_OK || fq.len == 0) {
 		mdg_buf_free(&fq);
 		return rc;
 	}
-	if (getenv("MDG_SEARCH_DEBUG")) {
+	if (search_debug()) {
 		fprintf(stderr, "fts query: %s\n", fq.data);
 		for (int i = 0; i < q->ncon; i++) {
 			fprintf(stderr, "  concept %d w=%.2f:", i, q->con[i].weight);
@@ -633,7 +649,7 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 		if (qidf > 0)
 			s += W_PREC * (prec_hit > qidf ? 1.0 : prec_hit / qidf);
 		s += W_BM25 * bm[i] / bmax;
-		if (getenv("MDG_SEARCH_DEBUG"))
+		if (search_debug())
 			fprintf(stderr, "  hit %s qcov=%.2f dcov=%.2f prec=%.2f bm=%.2f\n",
 				sqlite3_column_text(st, 0), qcov / total, dcov / total,
 				qidf > 0 ? prec_hit / qidf : 0, bm[i] / bmax);
@@ -731,7 +747,7 @@ mdg_rc kb_search(kb *k, const char *bot, const char *text, size_t tlen,
 		rc = load_idf(q);
 	if (rc == MDG_OK)
 		rc = rank(q, o, res);
-	if (rc == MDG_OK && getenv("MDG_SEARCH_DEBUG"))
+	if (rc == MDG_OK && search_debug())
 		fprintf(stderr, "FEAT %.4f %.4f %.4f %d\n",
 			res->nhits ? res->hits[0].score : 0,
 			res->nhits > 1 ? res->hits[1].score : 0,
