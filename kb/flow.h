@@ -74,7 +74,7 @@
 #define FLOW_MAX_PHRASE_CHARS 100 /* synonyms, triggers */
 #define FLOW_MAX_URL_CHARS 1000
 #define FLOW_MAX_PROBLEMS 1000
-#define FLOW_MAX_PATH 32 /* choices in one position */
+#define FLOW_MAX_PATH 16 /* choices in one position (it travels in the signed state) */
 #define FLOW_POS_MAX (FLOW_ID_MAX + FLOW_MAX_PATH * (FLOW_ID_MAX + 1))
 
 typedef struct flow_set flow_set;

@@ -88,7 +88,8 @@ static int term_cb(void *ctx, const nlp_term *t)
 		if (flow_negated_after(after))
 			return 0;
 		/* one particle between: 熱がない, 熱もない */
-		static const char *const particles[] = {"が", "は", "も", "を", NULL};
+		static const char *const particles[] = {"が", "は", "も", "を", "に", "で",
+							 NULL};
 		for (const char *const *p = particles; *p; p++) {
 			size_t k = strlen(*p);
 			if (strncmp(after, *p, k) == 0 &&

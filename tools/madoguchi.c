@@ -29,6 +29,12 @@ static const struct {
 	 "key create --db FILE --bot ID [--bot ID ...] [--label TEXT]\n"
 	 "  key list --db FILE [--bot ID]\n"
 	 "  key revoke --db FILE KEY-ID|PREFIX"},
+	{"flows", cmd_flows,
+	 "flows import --db FILE --bot ID [--dry-run] FLOWS.yaml...\n"
+	 "  flows print (--db FILE --bot ID | FLOWS.yaml...)\n"
+	 "  flows export --db FILE --bot ID [DIR]\n"
+	 "  flows rollback --db FILE --bot ID\n"
+	 "  flows redflags --db FILE [--bot ID] [--dry-run] REDFLAGS.yaml"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,605 @@
+/* flow_store.c — storing, versioning and caching flow sets and red-flag
+ * lists (see flow_store.h). */
+#include "flow_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow_internal.h"
+
+#define CACHE_MAX 64 /* bots whose content one connection keeps parsed */
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS flow_sets("
+	" id INTEGER PRIMARY KEY,"
+	" bot_id INTEGER NOT NULL REFERENCES bots(id),"
+	" created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+	" source TEXT NOT NULL DEFAULT '',"
+	" n_flows INTEGER NOT NULL DEFAULT 0,"
+	" state TEXT NOT NULL CHECK(state IN ('active','previous')));"
+	"CREATE INDEX IF NOT EXISTS flow_sets_bot ON flow_sets(bot_id, state);"
+	"CREATE TABLE IF NOT EXISTS flow_files("
+	" set_id INTEGER NOT NULL REFERENCES flow_sets(id),"
+	" seq INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" yaml TEXT NOT NULL,"
+	" PRIMARY KEY(set_id, seq));"
+	"CREATE TABLE IF NOT EXISTS redflag_sets("
+	" id INTEGER PRIMARY KEY,"
+	" bot_id INTEGER NOT NULL DEFAULT 0," /* 0: every bot */
+	" created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+	" source TEXT NOT NULL DEFAULT '',"
+	" n_flags INTEGER NOT NULL DEFAULT 0,"
+	" yaml TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK(state IN ('active','previous')));";
+
+/* ---- the per-connection cache ---- */
+
+typedef struct entry {
+	char bot[KB_BOT_NAME_MAX + 1];
+	int64_t id;
+	void *obj;
+} entry;
+
+typedef struct store_cache {
+	int tables_ok;
+	entry flows[CACHE_MAX], flags[CACHE_MAX];
+	size_t nflows, nflags;
+} store_cache;
+
+static void cache_free(void *p)
+{
+	store_cache *c = p;
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nflows; i++)
+		flow_set_release(c->flows[i].obj);
+	for (size_t i = 0; i < c->nflags; i++)
+		redflag_release(c->flags[i].obj);
+	free(c);
+}
+
+static store_cache *cache_of(kb *k)
+{
+	store_cache *c = kb_cache_get(k, KB_CACHE_FLOWS);
+	if (c == NULL && (c = calloc(1, sizeof *c)) != NULL)
+		kb_cache_set(k, KB_CACHE_FLOWS, c, cache_free);
+	return c;
+}
+
+static entry *cache_find(entry *v, size_t n, const char *bot)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].bot, bot) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* Stores obj for bot (taking the reference), evicting the oldest entry
+ * when full. */
+static void cache_put(entry *v, size_t *n, const char *bot, int64_t id, void *obj,
+		      void (*release)(void *))
+{
+	entry *e = cache_find(v, *n, bot);
+	if (e == NULL) {
+		if (*n == CACHE_MAX) {
+			release(v[0].obj);
+			memmove(v, v + 1, (CACHE_MAX - 1) * sizeof *v);
+			(*n)--;
+		}
+		e = &v[(*n)++];
+		snprintf(e->bot, sizeof e->bot, "%s", bot);
+	} else {
+		release(e->obj);
+	}
+	e->id = id;
+	e->obj = obj;
+}
+
+static void release_set(void *p)
+{
+	flow_set_release(p);
+}
+
+static void release_flags(void *p)
+{
+	redflag_release(p);
+}
+
+/* 1 once the tables exist; re-checked until they do, since another
+ * process may run the first import while we serve. */
+static int tables_exist(kb *k, store_cache *c)
+{
+	if (c->tables_ok)
+		return 1;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(kb_sqlite(k),
+			       "SELECT count(*) FROM sqlite_master WHERE type='table'"
+			       " AND name IN ('flow_sets','flow_files','redflag_sets')",
+			       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		c->tables_ok = sqlite3_column_int(st, 0) == 3;
+	sqlite3_finalize(st);
+	return c->tables_ok;
+}
+
+mdg_rc flow_store_init(kb *k, char **err)
+{
+	return kb_exec(k, schema_sql, err);
+}
+
+/* ---- reading ---- */
+
+static mdg_rc db_fail(kb *k, char **err)
+{
+	return mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
+}
+
+static mdg_rc load_files(kb *k, int64_t set_id, flow_source **out, size_t *n,
+			 char **err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(kb_sqlite(k),
+			       "SELECT name, yaml FROM flow_files WHERE set_id=?1 "
+			       "ORDER BY seq",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(k, err);
+	sqlite3_bind_int64(st, 1, set_id);
+	flow_source *v = NULL;
+	size_t cnt = 0;
+	mdg_rc rc = MDG_OK;
+	int r;
+	while (rc == MDG_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		flow_source *nv = realloc(v, (cnt + 1) * sizeof *v);
+		if (nv == NULL) {
+			rc = MDG_ERR_NOMEM;
+			break;
+		}
+		v = nv;
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		char *text = malloc(len + 1);
+		char *nm = strdup(name ? name : "");
+		if (text) {
+			memcpy(text, sqlite3_column_blob(st, 1), len);
+			text[len] = '\0';
+		}
+		v[cnt++] = (flow_source){nm, text, len};
+		if (!text || !nm)
+			rc = MDG_ERR_NOMEM;
+	}
+	if (rc == MDG_OK && r != SQLITE_DONE)
+		rc = db_fail(k, err);
+	sqlite3_finalize(st);
+	if (rc != MDG_OK) {
+		flow_sources_free(v, cnt);
+		return rc;
+	}
+	*out = v;
+	*n = cnt;
+	return MDG_OK;
+}
+
+void flow_sources_free(flow_source *src, size_t n)
+{
+	for (size_t i = 0; src && i < n; i++) {
+		free((char *)src[i].name);
+		free((char *)src[i].text);
+	}
+	free(src);
+}
+
+/* Id of bot's active flow set, 0 if none. */
+static mdg_rc active_set_id(kb *k, const char *bot, int64_t *id, char **err)
+{
+	*id = 0;
+	sqlite3_stmt *st = kb_stmt(k,
+				   "SELECT fs.id FROM flow_sets fs JOIN bots b ON "
+				   "b.id = fs.bot_id WHERE b.name = ?1 AND "
+				   "fs.state = 'active'",
+				   err);
+	if (st == NULL)
+		return MDG_ERR_DB;
+	sqlite3_bind_text(st, 1, bot, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? MDG_OK : db_fail(k, err);
+}
+
+/* The first problem of a report, for errors about stored content that no
+ * longer parses (validated at import, so only after an engine change). */
+static mdg_rc stored_invalid(flow_report *rep, const char *what, char **err)
+{
+	char *p = rep && rep->nproblems ? flow_problem_format(&rep->problems[0])
+					: NULL;
+	mdg_rc rc = mdg_fail(err, MDG_ERR_FORMAT, "stored %s no longer valid: %s",
+			     what, p ? p : "?");
+	free(p);
+	return rc;
+}
+
+mdg_rc flow_active(kb *k, const char *bot, flow_set **out, int64_t *set_id,
+		   char **err)
+{
+	*out = NULL;
+	if (set_id)
+		*set_id = 0;
+	store_cache *c = cache_of(k);
+	if (c == NULL)
+		return MDG_ERR_NOMEM;
+	if (!tables_exist(k, c))
+		return MDG_OK;
+	int64_t id;
+	mdg_rc rc = active_set_id(k, bot, &id, err);
+	if (rc != MDG_OK || id == 0)
+		return rc;
+	entry *e = cache_find(c->flows, c->nflows, bot);
+	if (e && e->id == id) {
+		*out = flow_set_retain(e->obj);
+		if (set_id)
+			*set_id = id;
+		return MDG_OK;
+	}
+	flow_source *src = NULL;
+	size_t n = 0;
+	if ((rc = load_files(k, id, &src, &n, err)) != MDG_OK)
+		return rc;
+	flow_set *s = NULL;
+	flow_report *rep = NULL;
+	rc = flow_set_parse(src, n, kb_tagger(k), &s, &rep, err);
+	if (rc == MDG_ERR_VALIDATION)
+		rc = stored_invalid(rep, "flow set", err);
+	flow_report_free(rep);
+	flow_sources_free(src, n);
+	if (rc != MDG_OK)
+		return rc;
+	cache_put(c->flows, &c->nflows, bot, id, s, release_set);
+	*out = flow_set_retain(s);
+	if (set_id)
+		*set_id = id;
+	return MDG_OK;
+}
+
+mdg_rc flow_export(kb *k, const char *bot, flow_source **out, size_t *n,
+		   char **err)
+{
+	*out = NULL;
+	*n = 0;
+	store_cache *c = cache_of(k);
+	if (c == NULL)
+		return MDG_ERR_NOMEM;
+	int64_t id = 0;
+	mdg_rc rc = MDG_OK;
+	if (tables_exist(k, c))
+		rc = active_set_id(k, bot, &id, err);
+	if (rc == MDG_OK && id == 0)
+		return mdg_fail(err, MDG_ERR_NOTFOUND, "bot '%s' has no flows", bot);
+	return rc == MDG_OK ? load_files(k, id, out, n, err) : rc;
+}
+
+/* ---- writing ---- */
+
+typedef struct import_arg {
+	int64_t bot_id;
+	const flow_source *src;
+	size_t nsrc, nflows;
+	int64_t set_id;
+	char **err;
+} import_arg;
+
+static mdg_rc exec_bind_id(kb *k, const char *sql, int64_t id, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(kb_sqlite(k), sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(k, err);
+	sqlite3_bind_int64(st, 1, id);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE || r == SQLITE_ROW ? MDG_OK : db_fail(k, err);
+}
+
+static mdg_rc do_import(kb *k, void *p)
+{
+	import_arg *a = p;
+	mdg_rc rc = exec_bind_id(k,
+				 "DELETE FROM flow_files WHERE set_id IN (SELECT id "
+				 "FROM flow_sets WHERE bot_id=?1 AND state='previous')",
+				 a->bot_id, a->err);
+	if (rc == MDG_OK)
+		rc = exec_bind_id(k,
+				  "DELETE FROM flow_sets WHERE bot_id=?1 AND "
+				  "state='previous'",
+				  a->bot_id, a->err);
+	if (rc == MDG_OK)
+		rc = exec_bind_id(k,
+				  "UPDATE flow_sets SET state='previous' WHERE "
+				  "bot_id=?1 AND state='active'",
+				  a->bot_id, a->err);
+	if (rc != MDG_OK)
+		return rc;
+	mdg_buf names = {.limit = 64 * 1024};
+	for (size_t i = 0; i < a->nsrc && rc == MDG_OK; i++) {
+		const char *base = strrchr(a->src[i].name, '/');
+		rc = mdg_buf_printf(&names, "%s%s", i ? " " : "",
+				    base ? base + 1 : a->src[i].name);
+	}
+	sqlite3_stmt *st = NULL;
+	if (rc == MDG_OK &&
+	    sqlite3_prepare_v2(kb_sqlite(k),
+			       "INSERT INTO flow_sets(bot_id, source, n_flows, state)"
+			       " VALUES(?1, ?2, ?3, 'active')",
+			       -1, &st, NULL) != SQLITE_OK)
+		rc = db_fail(k, a->err);
+	if (rc == MDG_OK) {
+		sqlite3_bind_int64(st, 1, a->bot_id);
+		sqlite3_bind_text(st, 2, names.data ? names.data : "", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (int64_t)a->nflows);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(k, a->err);
+		a->set_id = sqlite3_last_insert_rowid(kb_sqlite(k));
+	}
+	sqlite3_finalize(st);
+	mdg_buf_free(&names);
+	st = NULL;
+	if (rc == MDG_OK &&
+	    sqlite3_prepare_v2(kb_sqlite(k),
+			       "INSERT INTO flow_files(set_id, seq, name, yaml) "
+			       "VALUES(?1, ?2, ?3, ?4)",
+			       -1, &st, NULL) != SQLITE_OK)
+		rc = db_fail(k, a->err);
+	for (size_t i = 0; i < a->nsrc && rc == MDG_OK; i++) {
+		const char *base = strrchr(a->src[i].name, '/');
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, a->set_id);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		sqlite3_bind_text(st, 3, base ? base + 1 : a->src[i].name, -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, a->src[i].text, (int)a->src[i].len,
+				  SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(k, a->err);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Every Q&A of the active version that links a flow must find it. */
+static mdg_rc check_links(kb *k, const kb_bot *b, const flow_set *s,
+			  flow_report *rep, char **err)
+{
+	if (b->active_version == 0)
+		return MDG_OK;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(kb_sqlite(k),
+			       "SELECT ext_id, flow, line FROM qa WHERE version_id=?1"
+			       " AND flow <> '' ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(k, err);
+	sqlite3_bind_int64(st, 1, b->active_version);
+	mdg_rc rc = MDG_OK;
+	while (rc == MDG_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *ext = (const char *)sqlite3_column_text(st, 0);
+		const char *flow = (const char *)sqlite3_column_text(st, 1);
+		if (!flow_set_has(s, flow))
+			rc = flow_report_add(rep, "", 0, NULL, NULL,
+					     "Q&A '%s' of bot '%s' links flow '%s', "
+					     "which these files do not define",
+					     ext, b->name, flow);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+mdg_rc flow_import(kb *k, const char *bot, const flow_source *src, size_t nsrc,
+		   int dry_run, flow_report **rep, int64_t *set_id, char **err)
+{
+	*rep = NULL;
+	if (set_id)
+		*set_id = 0;
+	kb_bot b;
+	mdg_rc rc = kb_bot_get(k, bot, &b, err);
+	if (rc == MDG_ERR_NOTFOUND) {
+		free(err ? *err : NULL);
+		if (err)
+			*err = NULL;
+		return mdg_fail(err, rc, "no bot named '%s' (import its Q&A first)",
+				bot);
+	}
+	if (rc != MDG_OK)
+		return rc;
+	flow_set *s = NULL;
+	rc = flow_set_parse(src, nsrc, kb_tagger(k), &s, rep, err);
+	if (rc == MDG_OK) {
+		rc = check_links(k, &b, s, *rep, err);
+		if (rc == MDG_OK && (*rep)->nproblems)
+			rc = MDG_ERR_VALIDATION;
+	}
+	if (rc == MDG_OK && !dry_run) {
+		import_arg a = {b.id, src, nsrc, flow_set_nflows(s), 0, err};
+		rc = flow_store_init(k, err);
+		if (rc == MDG_OK)
+			rc = kb_write_txn(k, do_import, &a, err);
+		if (rc == MDG_OK && set_id)
+			*set_id = a.set_id;
+	}
+	flow_set_release(s);
+	if (rc != MDG_OK && rc != MDG_ERR_VALIDATION) {
+		flow_report_free(*rep);
+		*rep = NULL;
+	}
+	return rc;
+}
+
+typedef struct swap_arg {
+	const char *table;
+	int64_t bot_id;
+	char **err;
+} swap_arg;
+
+static mdg_rc do_swap(kb *k, void *p)
+{
+	swap_arg *a = p;
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM %s WHERE bot_id=?1 AND state='previous'",
+		 a->table);
+	sqlite3_stmt *st = NULL;
+	int have = 0;
+	if (sqlite3_prepare_v2(kb_sqlite(k), sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, a->bot_id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			have = sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (!have)
+		return mdg_fail(a->err, MDG_ERR_NOTFOUND, "no previous version to restore");
+	snprintf(sql, sizeof sql,
+		 "UPDATE %s SET state = CASE state WHEN 'active' THEN 'previous' "
+		 "ELSE 'active' END WHERE bot_id=?1",
+		 a->table);
+	return exec_bind_id(k, sql, a->bot_id, a->err);
+}
+
+mdg_rc flow_rollback(kb *k, const char *bot, char **err)
+{
+	kb_bot b;
+	mdg_rc rc = kb_bot_get(k, bot, &b, err);
+	if (rc == MDG_OK)
+		rc = flow_store_init(k, err);
+	if (rc != MDG_OK)
+		return rc;
+	swap_arg a = {"flow_sets", b.id, err};
+	return kb_write_txn(k, do_swap, &a, err);
+}
+
+/* ---- red flags ---- */
+
+typedef struct flags_arg {
+	int64_t bot_id;
+	const char *name, *text;
+	size_t len, nflags;
+	char **err;
+} flags_arg;
+
+static mdg_rc do_flags_import(kb *k, void *p)
+{
+	flags_arg *a = p;
+	mdg_rc rc = exec_bind_id(k,
+				 "DELETE FROM redflag_sets WHERE bot_id=?1 AND "
+				 "state='previous'",
+				 a->bot_id, a->err);
+	if (rc == MDG_OK)
+		rc = exec_bind_id(k,
+				  "UPDATE redflag_sets SET state='previous' WHERE "
+				  "bot_id=?1 AND state='active'",
+				  a->bot_id, a->err);
+	sqlite3_stmt *st = NULL;
+	if (rc == MDG_OK &&
+	    sqlite3_prepare_v2(kb_sqlite(k),
+			       "INSERT INTO redflag_sets(bot_id, source, n_flags, "
+			       "yaml, state) VALUES(?1, ?2, ?3, ?4, 'active')",
+			       -1, &st, NULL) != SQLITE_OK)
+		rc = db_fail(k, a->err);
+	if (rc == MDG_OK) {
+		const char *base = strrchr(a->name, '/');
+		sqlite3_bind_int64(st, 1, a->bot_id);
+		sqlite3_bind_text(st, 2, base ? base + 1 : a->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (int64_t)a->nflags);
+		sqlite3_bind_text(st, 4, a->text, (int)a->len, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(k, a->err);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+mdg_rc flow_redflags_import(kb *k, const char *bot, const char *name,
+			    const char *text, size_t len, int dry_run,
+			    flow_report **rep, char **err)
+{
+	*rep = NULL;
+	int64_t bot_id = 0;
+	if (bot) {
+		kb_bot b;
+		mdg_rc rc = kb_bot_get(k, bot, &b, err);
+		if (rc != MDG_OK)
+			return rc;
+		bot_id = b.id;
+	}
+	redflag_list *l = NULL;
+	mdg_rc rc = redflag_parse(name, text, len, &l, rep, err);
+	if (rc == MDG_OK && !dry_run) {
+		flags_arg a = {bot_id, name, text, len, redflag_count(l), err};
+		rc = flow_store_init(k, err);
+		if (rc == MDG_OK)
+			rc = kb_write_txn(k, do_flags_import, &a, err);
+	}
+	redflag_release(l);
+	if (rc != MDG_OK && rc != MDG_ERR_VALIDATION) {
+		flow_report_free(*rep);
+		*rep = NULL;
+	}
+	return rc;
+}
+
+mdg_rc flow_redflags_active(kb *k, const char *bot, redflag_list **out,
+			    char **err)
+{
+	*out = NULL;
+	store_cache *c = cache_of(k);
+	if (c == NULL)
+		return MDG_ERR_NOMEM;
+	if (!tables_exist(k, c))
+		return MDG_OK;
+	sqlite3_stmt *st = kb_stmt(k,
+				   "SELECT id FROM redflag_sets WHERE state='active' "
+				   "AND bot_id IN (0, (SELECT id FROM bots WHERE "
+				   "name=?1)) ORDER BY bot_id DESC LIMIT 1",
+				   err);
+	if (st == NULL)
+		return MDG_ERR_DB;
+	sqlite3_bind_text(st, 1, bot, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	int64_t id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_fail(k, err);
+	if (id == 0)
+		return MDG_OK;
+	entry *e = cache_find(c->flags, c->nflags, bot);
+	if (e && e->id == id) {
+		*out = redflag_retain(e->obj);
+		return MDG_OK;
+	}
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(kb_sqlite(k),
+			       "SELECT source, yaml FROM redflag_sets WHERE id=?1", -1,
+			       &q, NULL) != SQLITE_OK)
+		return db_fail(k, err);
+	sqlite3_bind_int64(q, 1, id);
+	mdg_rc rc = MDG_OK;
+	redflag_list *l = NULL;
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		flow_report *rep = NULL;
+		rc = redflag_parse((const char *)sqlite3_column_text(q, 0),
+				   (const char *)sqlite3_column_text(q, 1),
+				   (size_t)sqlite3_column_bytes(q, 1), &l, &rep, err);
+		if (rc == MDG_ERR_VALIDATION)
+			rc = stored_invalid(rep, "red-flag list", err);
+		flow_report_free(rep);
+	} else {
+		rc = db_fail(k, err);
+	}
+	sqlite3_finalize(q);
+	if (rc != MDG_OK)
+		return rc;
+	cache_put(c->flags, &c->nflags, bot, id, l, release_flags);
+	*out = redflag_retain(l);
+	return MDG_OK;
+}
