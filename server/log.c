@@ -1,0 +1,43 @@
+/* log.c — the server's diagnostic log (see log.h). */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Written once at start-up, before any other thread exists; read-only after. */
+static srv_log_level max_level = SRV_LOG_INFO;
+
+static const char *const names[] = {"error", "warn", "info", "debug"};
+
+void srv_log_set_level(srv_log_level level)
+{
+	max_level = level;
+}
+
+int srv_log_level_parse(const char *s)
+{
+	for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void srv_log(srv_log_level level, const char *fmt, ...)
+{
+	if (level > max_level)
+		return;
+	char msg[2048], ts[32];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s madoguchi-server[%ld] %s: %s\n", ts, (long)getpid(),
+		names[level], msg);
+}
