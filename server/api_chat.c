@@ -339,9 +339,13 @@ static mdg_rc fallback_reply(chat_ctx *c, json_t **reply)
 {
 	const cfg_counter *ct = srv_config_counter(c->r->app->cfg, c->bot.name);
 	mdg_buf text = {0};
-	mdg_rc rc = mdg_buf_adds(&text, ct && ct->text ? ct->text : T_FALLBACK);
-	if (rc == MDG_OK)
-		rc = mdg_buf_printf(&text, "\n%s",
+	mdg_rc rc;
+	/* The counter table's own text (it invites the resident to rephrase),
+	 * else ours. */
+	if (ct && ct->text)
+		rc = mdg_buf_adds(&text, ct->text);
+	else
+		rc = mdg_buf_printf(&text, "%s%s", T_FALLBACK,
 				    ct && ct->ndeps ? T_REPHRASE : T_REPHRASE_NO_COUNTER);
 	json_t *deps = json_array();
 	for (size_t i = 0; ct && deps && i < ct->ndeps; i++) {
