@@ -15,8 +15,9 @@ Prints a table and writes build/bench/results.json. Everything runs on
   BENCH_SECTIONS=import,chat,groonga,scale,profile   run only some parts
   BENCH_DATA=../shared/data/pref-faq   kb.tsv + dev-queries.tsv
   BENCH_BOT=pref           bot id used for the benchmark knowledge bases
+  BENCH_SERVER_THREADS=N   madoguchi-server worker threads (default: its own, 4)
   BENCH_SERVER_ARGS=...    extra arguments for madoguchi-server
-  BENCH_CHAT_EXPECT=...    substring every 2xx chat body must contain
+  BENCH_CHAT_EXPECT='"reply":'  substring every 2xx chat body must contain
   MDG_BIN, MDG_SERVER      binaries (default build/madoguchi, build/madoguchi-server)
 """
 import datetime
@@ -30,6 +31,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -72,7 +74,8 @@ CFG = {
     "data": env("BENCH_DATA", os.path.join(ROOT, "..", "shared", "data", "pref-faq")),
     "bot": env("BENCH_BOT", "pref"),
     "server_args": shlex.split(env("BENCH_SERVER_ARGS", "")),
-    "chat_expect": env("BENCH_CHAT_EXPECT", ""),
+    "chat_expect": env("BENCH_CHAT_EXPECT", '"reply":'),
+    "server_threads": env("BENCH_SERVER_THREADS", ""),
     "bin": env("MDG_BIN", os.path.join(ROOT, "build", "madoguchi")),
     "server": env("MDG_SERVER", os.path.join(ROOT, "build", "madoguchi-server")),
 }
@@ -144,17 +147,41 @@ def stop(p):
 
 
 def proc_status(pid):
-    """VmRSS and VmHWM (peak) in KiB."""
+    """VmRSS, VmHWM (peak), RssAnon (heap, stacks), RssFile (mapped files:
+    the MeCab dictionary, the database) in KiB."""
     out = {}
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
                 k, _, v = line.partition(":")
-                if k in ("VmRSS", "VmHWM"):
+                if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem"):
                     out[k] = int(v.split()[0])
     except OSError:
         pass
     return out
+
+
+class RssSampler:
+    """Samples /proc/PID/status every 200 ms in a thread: the kernel keeps
+    the peak of the total (VmHWM) but not of its anonymous part."""
+
+    def __init__(self, pid):
+        self.pid, self.max = pid, {}
+        self.stop_ev = threading.Event()
+        self.t = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop_ev.wait(0.2):
+            for k, v in proc_status(self.pid).items():
+                self.max[k] = max(v, self.max.get(k, 0))
+
+    def __enter__(self):
+        self.t.start()
+        return self
+
+    def __exit__(self, *a):
+        self.stop_ev.set()
+        self.t.join(timeout=5)
 
 
 def cpu_seconds(pid):
@@ -289,8 +316,43 @@ def groonga_load(tsv, db_dir):
 
 # ---------------------------------------------------------------- sections
 
+def server_config():
+    """The server configuration of the benchmark: defaults, except that the
+    per-address rate limit is raised out of reach (wrk is one address; the
+    limiter still runs on every request), the access log is on (one stderr
+    line per request, to a file) and the state secret is fixed. The turn
+    log with masking is always on."""
+    path = os.path.join(WORK, "bench.yaml")
+    lines = ['secret: "madoguchi-bench-secret-not-for-production-0123"',
+             "limits:", "  rate: 1000000", "  burst: 1000000",
+             "log:", "  level: info", "  access: true"]
+    if CFG["server_threads"]:
+        lines.append(f"threads: {int(CFG['server_threads'])}")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
 def server_cmd(db, port):
-    return [CFG["server"], "--db", db, "--listen", f"127.0.0.1:{port}"] + CFG["server_args"]
+    return ([CFG["server"], "--config", server_config(), "--db", db,
+             "--listen", f"127.0.0.1:{port}"] + CFG["server_args"])
+
+
+def scrape_metrics(base):
+    """Counters of interest from /metrics (turn log written/dropped,
+    responses by status)."""
+    out = {}
+    try:
+        with urllib.request.urlopen(base + "/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except (OSError, urllib.error.URLError):
+        return out
+    for line in text.splitlines():
+        m = re.match(r'^(madoguchi_turnlog_\w+|madoguchi_http_requests_total\{route="chat",'
+                     r'status="\d+"\})\s+(\S+)$', line)
+        if m:
+            out[m.group(1)] = float(m.group(2))
+    return out
 
 
 def groonga_cmd(db, port):
@@ -300,6 +362,16 @@ def groonga_cmd(db, port):
             "--port", str(port), "--log-path", os.path.join(WORK, "groonga.log"), db]
 
 
+def memory(idle, after, peak):
+    """RSS figures of a server session, KiB: idle right after start-up,
+    peak (kernel high-water mark), anonymous/file-backed parts at their
+    sampled peaks, and idle again after the load."""
+    return {"rss_idle_kib": idle.get("VmRSS"), "rss_idle_anon_kib": idle.get("RssAnon"),
+            "rss_peak_kib": after.get("VmHWM"),
+            "rss_peak_anon_kib": peak.get("RssAnon"), "rss_peak_file_kib": peak.get("RssFile"),
+            "rss_after_kib": after.get("VmRSS"), "rss_after_anon_kib": after.get("RssAnon")}
+
+
 def chat_session(db, reqfile, conns, duration, name, profile=False):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -307,10 +379,12 @@ def chat_session(db, reqfile, conns, duration, name, profile=False):
     try:
         time.sleep(0.3)
         idle = proc_status(p.pid)
-        runs = load_runs(base, reqfile, conns, duration, CFG["chat_expect"], p.pid)
-        peak = proc_status(p.pid)
-        out = {"ready_ms": round(ready * 1000, 1), "rss_idle_kib": idle.get("VmRSS"),
-               "rss_peak_kib": peak.get("VmHWM"), "runs": runs}
+        with RssSampler(p.pid) as smp:
+            runs = load_runs(base, reqfile, conns, duration, CFG["chat_expect"], p.pid)
+        time.sleep(1.0)
+        out = memory(idle, proc_status(p.pid), smp.max)
+        out.update({"ready_ms": round(ready * 1000, 1), "runs": runs,
+                    "metrics": scrape_metrics(base)})
         if profile:
             out["profile"] = perf_profile(p.pid, base, reqfile)
         if p.poll() is not None:
@@ -327,10 +401,12 @@ def groonga_session(db, reqfile, conns, duration, name):
     try:
         time.sleep(0.3)
         idle = proc_status(p.pid)
-        runs = load_runs(base, reqfile, conns, duration, "[[0,", p.pid)
-        peak = proc_status(p.pid)
-        return {"ready_ms": round(ready * 1000, 1), "rss_idle_kib": idle.get("VmRSS"),
-                "rss_peak_kib": peak.get("VmHWM"), "runs": runs}
+        with RssSampler(p.pid) as smp:
+            runs = load_runs(base, reqfile, conns, duration, "[[0,", p.pid)
+        time.sleep(1.0)
+        out = memory(idle, proc_status(p.pid), smp.max)
+        out.update({"ready_ms": round(ready * 1000, 1), "runs": runs})
+        return out
     finally:
         stop(p)
 
@@ -433,7 +509,9 @@ def targets(res):
         s = scale.get(size)
         if s and s.get("rss_peak_kib"):
             t.append((f"RSS <= {lim} MiB with {int(size) // 1000}k Q&A",
-                      f"{s['rss_peak_kib'] / 1024:.1f} MiB", s["rss_peak_kib"] / 1024 <= lim))
+                      f"{s['rss_peak_kib'] / 1024:.1f} MiB peak "
+                      f"({mib(s.get('rss_peak_anon_kib'))} MiB anonymous)",
+                      s["rss_peak_kib"] / 1024 <= lim))
     s = scale.get("100000")
     if s:
         r = s["runs"][0]
@@ -479,6 +557,10 @@ def report(res):
         L.append(f"  {'RSS idle / peak MiB':32}"
                  f"{(mib(chat['rss_idle_kib']) + '/' + mib(chat['rss_peak_kib'])) if chat else '-':>12}"
                  f"{(mib(gro['rss_idle_kib']) + '/' + mib(gro['rss_peak_kib'])) if gro else '-':>12}")
+        L.append(f"  {'  anonymous at peak MiB':32}{mib(chat and chat.get('rss_peak_anon_kib')):>12}"
+                 f"{mib(gro and gro.get('rss_peak_anon_kib')):>12}")
+        L.append(f"  {'  file-backed at peak MiB':32}{mib(chat and chat.get('rss_peak_file_kib')):>12}"
+                 f"{mib(gro and gro.get('rss_peak_file_kib')):>12}")
         L.append(f"  {'start to ready ms':32}{fmt(chat and chat['ready_ms']):>12}"
                  f"{fmt(gro and gro['ready_ms']):>12}")
         if gro is not None and res.get("groonga_queries") is not None:
@@ -489,7 +571,7 @@ def report(res):
         L.append("")
         L.append(f"scaling, {CFG['scale_conns']} connections, {CFG['scale_duration']}:")
         L.append(f"  {'Q&A':>7} {'engine':10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-                 f"{'RSS idle':>10}{'RSS peak':>10}{'ready ms':>10}{'load s':>8}")
+                 f"{'RSS idle':>10}{'RSS peak':>10}{'anon pk':>9}{'ready ms':>10}{'load s':>8}")
         for size in CFG["scale"]:
             for eng in ("madoguchi", "groonga"):
                 s = scale.get(eng, {}).get(str(size))
@@ -498,7 +580,8 @@ def report(res):
                 r = s["runs"][0]
                 L.append(f"  {size:>7} {eng:10}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}"
                          f"{r['p99_ms']:>9.2f}{mib(s['rss_idle_kib']):>10}"
-                         f"{mib(s['rss_peak_kib']):>10}{s['ready_ms']:>10.0f}"
+                         f"{mib(s['rss_peak_kib']):>10}{mib(s.get('rss_peak_anon_kib')):>9}"
+                         f"{s['ready_ms']:>10.0f}"
                          f"{fmt(s.get('load_s'), '.1f'):>8}")
     imp = res.get("import")
     if imp:
@@ -523,6 +606,13 @@ def report(res):
         us = prof.get("us_per_request", {})
         for k, v in list(prof["components"].items())[:14]:
             L.append(f"  {v:5.1f}%  {fmt(us.get(k), '6.1f')} µs  {k}")
+        for comp, rows in list(prof.get("sqlite_call_sites", {}).items())[:2]:
+            L.append(f"  {comp}, by statement:")
+            for loc, text, v in rows[:3]:
+                L.append(f"      {v:5.1f}%  {loc}  {text}")
+        if prof.get("own_functions"):
+            L.append("  own code by function: " + ", ".join(
+                f"{k.split(' [')[0]} {v}%" for k, v in prof["own_functions"][:6]))
         L.append("  hottest leaf functions: " + ", ".join(
             f"{k} {v}%" for k, v in prof["top_leaf"][:6]))
     elif prof:

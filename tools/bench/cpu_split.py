@@ -105,6 +105,8 @@ def split(perf_data, binary, root):
     total = 0
     stack = []
     own = (exe,)
+    sites = collections.defaultdict(collections.Counter)
+    own_fn = collections.Counter()
 
     def flush():
         nonlocal total
@@ -115,14 +117,16 @@ def split(perf_data, binary, root):
         # that frame's object, so inlined static helpers keep their names.
         # Static helpers inlined away have no symbol: use the file of the
         # function they were inlined into.
-        fixed, nxt, host = [], None, None
-        for sym, dso in reversed(stack):
+        fixed, nxt, host, nip = [], None, None, None
+        ips = [ip for ip, _, _ in stack]
+        for ip, sym, dso in reversed(stack):
             if dso == "inlined":
-                dso = nxt or dso
-                if host and sym not in files:
-                    files[sym] = files.get(host)
+                if ip == nip:
+                    dso = nxt
+                    if host and sym not in files and files.get(host):
+                        files[sym] = files[host]
             else:
-                nxt, host = dso, sym
+                nxt, host, nip = dso, sym, ip
             fixed.append((sym, dso))
         fixed.reverse()
         c, at = None, 0
@@ -131,11 +135,18 @@ def split(perf_data, binary, root):
             if c:
                 break
         if c == "SQLite/FTS5":
-            caller = next((s for s, d in fixed[at:] if os.path.basename(d) in own
-                           and "@plt" not in s and not s.startswith("sqlite3")), "?")
-            c = f"SQLite/FTS5 <- {caller}()"
+            # Name the statement: the call site (return address) of the
+            # first own frame above the SQLite frames, resolved to a line.
+            site = next(((s, ip) for (s, d), ip in zip(fixed[at:], ips[at:])
+                         if os.path.basename(d) in own and "@plt" not in s
+                         and not s.startswith("sqlite3")), ("?", None))
+            c = f"SQLite/FTS5 <- {site[0]}()"
+            if site[1] is not None:
+                sites[c][site[1]] += 1
+        elif c and os.path.basename(fixed[at][1]) in own:
+            own_fn[f"{fixed[at][0]}() [{c}]"] += 1
         comp[c or "kernel/libc (unattributed)"] += 1
-        s, d = stack[0]
+        _, s, d = stack[0]
         leaf[f"{s} [{os.path.basename(d)}]"] += 1
         stack.clear()
 
@@ -145,7 +156,7 @@ def split(perf_data, binary, root):
             continue
         m = FRAME.match(line)
         if m:
-            stack.append((m.group(2), m.group(3)))
+            stack.append((m.group(1), m.group(2), m.group(3)))
         else:
             flush()  # a new sample header
     flush()
@@ -154,8 +165,44 @@ def split(perf_data, binary, root):
     return {
         "samples": total,
         "components": {k: round(100.0 * v / total, 1) for k, v in comp.most_common()},
+        "sqlite_call_sites": call_sites(sites, binary, root, total),
+        "own_functions": [[k, round(100.0 * v / total, 1)] for k, v in own_fn.most_common(10)],
         "top_leaf": [[k, round(100.0 * v / total, 1)] for k, v in leaf.most_common(15)],
     }
+
+
+def call_sites(sites, binary, root, total):
+    """{component: [[file:line, source text, % of all samples], ...]} for
+    the SQLite components, via addr2line on the call sites' return
+    addresses (the instruction after the call: look one byte back)."""
+    ips = sorted({ip for c in sites.values() for ip in c})
+    if not ips:
+        return {}
+    try:
+        p = subprocess.run(["addr2line", "-e", binary] +
+                           [hex(int(ip, 16) - 1) for ip in ips],
+                           capture_output=True, text=True, timeout=60)
+        locs = dict(zip(ips, p.stdout.splitlines()))
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    out = {}
+    for comp, c in sites.items():
+        merged = collections.Counter()
+        for ip, n in c.items():
+            merged[locs.get(ip, "?").split(" ")[0]] += n
+        rows = []
+        for loc, n in merged.most_common(4):
+            path, _, line = loc.rpartition(":")
+            text = ""
+            try:
+                with open(path if os.path.isabs(path) else os.path.join(root, path)) as f:
+                    text = f.read().splitlines()[int(line) - 1].strip()
+            except (OSError, ValueError, IndexError):
+                pass
+            rel = os.path.relpath(path, root) if os.path.isabs(path) else path
+            rows.append([f"{rel}:{line}", text[:70], round(100.0 * n / total, 1)])
+        out[comp] = rows
+    return out
 
 
 def main():
@@ -172,6 +219,13 @@ def main():
             json.dump(r, f, indent=2, ensure_ascii=False)
     print(f"{r['samples']} samples")
     for k, v in r["components"].items():
+        print(f"  {v:5.1f}%  {k}")
+    for comp, rows in r.get("sqlite_call_sites", {}).items():
+        print(f"  {comp}:")
+        for loc, text, v in rows:
+            print(f"      {v:5.1f}%  {loc}  {text}")
+    print("own code by function (incl. libc it calls):")
+    for k, v in r.get("own_functions", []):
         print(f"  {v:5.1f}%  {k}")
     print("hottest leaf functions:")
     for k, v in r["top_leaf"]:
