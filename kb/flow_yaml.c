@@ -47,8 +47,13 @@ char *flow_problem_format(const flow_problem *p)
 		snprintf(ctx, sizeof ctx, "flow '%s': ", p->flow);
 	else if (p->node)
 		snprintf(ctx, sizeof ctx, "node '%s': ", p->node);
-	if (asprintf(&s, "%s:%zu: %s%s", p->file ? p->file : "", p->line, ctx,
-		     p->message ? p->message : "") < 0)
+	int r;
+	if (p->file == NULL || p->file[0] == '\0')
+		r = asprintf(&s, "%s%s", ctx, p->message ? p->message : "");
+	else
+		r = asprintf(&s, "%s:%zu: %s%s", p->file, p->line, ctx,
+			     p->message ? p->message : "");
+	if (r < 0)
 		return NULL;
 	return s;
 }
