@@ -443,6 +443,22 @@ static char *masked_norm(const char *s, size_t n)
 	return out;
 }
 
+/* Context settles a "did you mean": after an answer in one category, a
+ * terse follow-up ("更新の場合は？") whose best match is in that category
+ * and has no close rival in it is answered outright. */
+static int context_decides(const chat_ctx *c, const kb_result *res)
+{
+	const char *cat = c->st.category;
+	if (!cat[0] || res->decision != KB_DECISION_CANDIDATES || res->nhits == 0 ||
+	    strcmp(res->hits[0].category, cat) != 0)
+		return 0;
+	for (size_t i = 1; i < res->nhits; i++)
+		if (strcmp(res->hits[i].category, cat) == 0 &&
+		    res->hits[0].score - res->hits[i].score < c->cb->answer_margin)
+			return 0;
+	return 1;
+}
+
 static enum MHD_Result search_turn(chat_ctx *c, const char *msg, size_t len,
 				   json_t **reply, mdg_rc *rc, char **err)
 {
@@ -476,7 +492,7 @@ static enum MHD_Result search_turn(chat_ctx *c, const char *msg, size_t len,
 		c->logged_query = NULL;
 	if (res->nhits)
 		c->score = res->hits[0].score;
-	if (res->decision == KB_DECISION_ANSWER)
+	if (res->decision == KB_DECISION_ANSWER || context_decides(c, res))
 		*rc = qa_reply(c, res->hits[0].ext_id, reply, err);
 	else if (res->decision == KB_DECISION_CANDIDATES)
 		*rc = candidates_reply(c, res, reply);
@@ -533,14 +549,14 @@ enum MHD_Result api_chat(http_req *r)
 			rc = MDG_ERR_NOMEM;
 			goto out;
 		}
+		/* action points into the options about to be cleared */
+		char act[STATE_ACTION_MAX + 1];
+		snprintf(act, sizeof act, "%s", action);
 		state_clear_options(&c.st);
-		if (strncmp(action, "qa:", 3) == 0) {
-			char ext[STATE_ACTION_MAX + 1];
-			snprintf(ext, sizeof ext, "%s", action + 3);
-			rc = qa_reply(&c, ext, &reply, &err);
-		} else {
+		if (strncmp(act, "qa:", 3) == 0)
+			rc = qa_reply(&c, act + 3, &reply, &err);
+		else
 			rc = fallback_reply(&c, &reply);
-		}
 		if (rc != MDG_OK)
 			goto out;
 		c.st.turn++;
