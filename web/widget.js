@@ -1,714 +1,496 @@
-/* madoguchi widget — the chat window residents and staff use.
- *
- * Embed with one tag (see web/README.md):
+/* madoguchi widget: the chat window on the prefecture's pages.
  *   <script src="https://SERVER/widget.js" data-bot="resident" defer></script>
- * Options (data-*): bot, mode ("launcher" | "page"), target (CSS selector of
- * the page-mode container), api (API base URL, default: where widget.js is),
- * api-key-from (staff bots: "meta[name=madoguchi-key]", "window.NAME",
- * "sessionStorage:NAME"), title, greeting, label.
- *
- * Rules kept throughout: every text from the server or the user goes in as
- * text (textContent / text nodes), never as HTML; links must be https:,
- * http: or tel:; no inline script or style (the page CSP forbids both); no
- * request to any host but the API's. */
+ * data-*: bot, mode (launcher|page), target (page mode: container selector),
+ * api (API base; default: where widget.js is), api-key-from (staff bots),
+ * title, greeting, label. See web/README.md.
+ * Server and user text is inserted as text, never as HTML; links are
+ * https/http/tel only; no inline script or style (the page CSP forbids
+ * them); no request to any host but the API's. */
 (function () {
 	'use strict';
 
-	var SR_NEW_TAB = '（新しいタブで開きます）';
-	var MAX_LOG = 80; /* entries kept in sessionStorage */
-	var TIMEOUT = 20000;
-
-	/* ---- small DOM helpers ---- */
-	function el(tag, cls, text) {
-		var e = document.createElement(tag);
+	const el = (tag, cls, text) => {
+		const e = document.createElement(tag);
 		if (cls) e.className = cls;
 		if (text != null) e.textContent = String(text);
 		return e;
-	}
-	function add(parent) {
-		for (var i = 1; i < arguments.length; i++) if (arguments[i]) parent.appendChild(arguments[i]);
-		return parent;
-	}
-	function button(cls, label, onClick) {
-		var b = el('button', cls, label);
+	};
+	const add = (p, ...kids) => {
+		for (const k of kids) if (k) p.appendChild(k);
+		return p;
+	};
+	const btn = (cls, label, fn) => {
+		const b = el('button', cls, label);
 		b.type = 'button';
-		if (onClick) b.addEventListener('click', onClick);
+		b.addEventListener('click', fn);
 		return b;
-	}
-	function str(v) {
-		return typeof v === 'string' ? v : v == null ? '' : String(v);
-	}
-	function arr(v) {
-		return Array.isArray(v) ? v : [];
-	}
+	};
+	const str = (v) => (v == null ? '' : String(v));
+	const arr = (v) => (Array.isArray(v) ? v.filter(Boolean) : []);
+	const attr = (e, o) => {
+		for (const k in o) e.setAttribute(k, o[k]);
+		return e;
+	};
 
-	/* Only absolute https:, http: and tel: links survive. */
 	function safeUrl(u) {
 		try {
-			var x = new URL(str(u));
+			const x = new URL(str(u));
 			return /^(https?|tel):$/.test(x.protocol) ? x.href : null;
 		} catch (e) {
 			return null;
 		}
 	}
-	function telHref(number) {
-		var n = str(number).replace(/[^0-9#+*]/g, '');
-		return n ? 'tel:' + n.replace(/#/g, '%23') : null;
-	}
 	function link(label, url) {
-		var href = safeUrl(url);
-		if (!href) return el('span', null, label || url);
-		var a = el('a', 'mdg-link', label || url);
+		const href = safeUrl(url);
+		if (!href) return el('span', null, label);
+		const a = el('a', 'mdg-link', label || href);
 		a.href = href;
-		if (!/^tel:/.test(href)) {
+		if (!href.startsWith('tel:')) {
 			a.target = '_blank';
 			a.rel = 'noopener noreferrer';
-			add(a, el('span', 'mdg-sr', SR_NEW_TAB));
+			add(a, el('span', 'mdg-sr', '（新しいタブで開きます）'));
 		}
 		return a;
 	}
-	function telLink(number, label, cls) {
-		var href = telHref(number);
-		if (!href) return el('span', cls, label || number);
-		var a = el('a', cls || 'mdg-link', label || number);
-		a.href = href;
+	function tel(number, cls) {
+		const n = str(number).replace(/[^0-9#+*]/g, '');
+		const a = el(n ? 'a' : 'span', cls || 'mdg-link', number);
+		if (n) a.href = 'tel:' + n.replace(/#/g, '%23');
 		return a;
 	}
+	function links(list) {
+		const ul = el('ul', 'mdg-links');
+		for (const l of arr(list)) add(ul, add(el('li'), link(str(l.label) || str(l.url), l.url)));
+		return ul.firstChild ? ul : null;
+	}
 
-	/* Text with phone numbers turned into tel: links (000-0000-0000, #7119,
-	 * 119番). No lookbehind: older Safari would reject the whole script. */
-	var PHONE = /(0\d{1,4}-\d{1,4}-\d{3,4}|#\d{4})|(^|[^\d#])(11[09])(?=番)/g;
-	function richText(parent, text) {
+	/* Text with phone numbers as tel: links (000-0000-0000, #7119, 119番).
+	 * No lookbehind: older Safari would reject the whole script. */
+	const PHONE = /(0\d{1,4}-\d{1,4}-\d{3,4}|#\d{4})|(^|[^\d#])(11[09])(?=番)/g;
+	function rich(p, text) {
 		text = str(text);
-		var last = 0, m;
+		let last = 0, m;
 		PHONE.lastIndex = 0;
 		while ((m = PHONE.exec(text))) {
-			var num = m[1] || m[3];
-			var start = m.index + (m[1] ? 0 : m[2].length);
-			parent.appendChild(document.createTextNode(text.slice(last, start)));
-			parent.appendChild(telLink(num));
-			last = start + num.length;
+			const num = m[1] || m[3], at = m.index + (m[1] ? 0 : m[2].length);
+			add(p, document.createTextNode(text.slice(last, at)), tel(num));
+			last = at + num.length;
 		}
-		parent.appendChild(document.createTextNode(text.slice(last)));
-		return parent;
+		return add(p, document.createTextNode(text.slice(last)));
 	}
-	function para(text, cls) {
-		return text ? richText(el('p', 'mdg-text' + (cls ? ' ' + cls : '')), text) : null;
-	}
+	const para = (text, cls) => (text ? rich(el('p', 'mdg-text ' + (cls || '')), text) : null);
 
-	function icon(kind) {
-		var ns = 'http://www.w3.org/2000/svg';
-		var s = document.createElementNS(ns, 'svg');
-		s.setAttribute('viewBox', '0 0 24 24');
-		s.setAttribute('aria-hidden', 'true');
-		s.setAttribute('focusable', 'false');
-		s.setAttribute('class', 'mdg-icon');
-		var p = document.createElementNS(ns, 'path');
-		p.setAttribute('d', kind === 'close' ? 'M6 6l12 12M18 6L6 18'
-			: 'M4 5h16v11H9l-5 4z');
-		add(s, p);
-		return s;
+	function icon(d) {
+		const ns = 'http://www.w3.org/2000/svg';
+		const s = attr(document.createElementNS(ns, 'svg'),
+			{ viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false', class: 'mdg-icon' });
+		return add(s, attr(document.createElementNS(ns, 'path'), { d: d }));
 	}
 
-	/* ---- one widget instance per <script> tag ---- */
-	function Widget(script) {
-		var d = script.dataset;
-		var w = this;
-		w.bot = d.bot || 'resident';
-		w.mode = d.mode === 'page' ? 'page' : 'launcher';
-		w.base = d.api || new URL('.', script.src).href;
-		if (!/\/$/.test(w.base)) w.base += '/';
-		w.keyFrom = d.apiKeyFrom || '';
-		w.opts = d;
-		w.key = 'madoguchi:' + w.bot + ':' + w.mode;
-		w.busy = false;
-		w.S = w.load();
+	function widget(script) {
+		const d = script.dataset;
+		const bot = d.bot || 'resident', page = d.mode === 'page';
+		let base = d.api || new URL('.', script.src).href;
+		if (!base.endsWith('/')) base += '/';
+		const skey = 'madoguchi:' + bot + ':' + (page ? 'page' : 'launcher');
+		const GREETING = d.greeting || 'こんにちは。ご質問を入力してください。';
+		let S = load(), busy = false, errBox = null;
 
-		var host = el('div', 'madoguchi-host');
-		host.setAttribute('data-madoguchi-bot', w.bot);
-		host.setAttribute('data-madoguchi-mode', w.mode);
-		var target = d.target && document.querySelector(d.target);
+		/* ---- the DOM, in a shadow root so page styles cannot break it ---- */
+		const host = attr(el('div', 'madoguchi-host'), { 'data-madoguchi-bot': bot, 'data-madoguchi-mode': page ? 'page' : 'launcher' });
+		const target = d.target && document.querySelector(d.target);
 		if (target) target.appendChild(host);
-		else if (w.mode === 'page' || !document.body) script.parentNode.insertBefore(host, script.nextSibling);
+		else if (page) script.after(host);
 		else document.body.appendChild(host);
-		var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
-		w.root = root;
-
-		var css = el('link');
+		const root = host.attachShadow({ mode: 'open' });
+		const css = el('link');
 		css.rel = 'stylesheet';
 		css.href = new URL('widget.css', script.src).href;
-		var box = el('div', 'mdg mdg--' + w.mode);
+		const box = el('div', 'mdg mdg--' + (page ? 'page' : 'launcher'));
 		box.hidden = true; /* until the stylesheet is there: no unstyled flash */
-		css.addEventListener('load', function () { box.hidden = false; });
-		css.addEventListener('error', function () { box.hidden = false; });
+		css.onload = css.onerror = () => { box.hidden = false; };
 		add(root, css, box);
-		w.build(box);
-		w.start();
-	}
 
-	Widget.prototype.build = function (box) {
-		var w = this;
-		var title = el('h2', 'mdg-title', w.opts.title || 'AIチャット窓口');
+		const title = el('h2', 'mdg-title', d.title || (S.meta && S.meta.name) || 'AIチャット窓口');
 		title.id = 'mdg-title';
-		w.title = title;
-		var panel = el('section', 'mdg-panel');
-		panel.id = 'mdg-panel';
-		panel.setAttribute('aria-labelledby', 'mdg-title');
-		var head = add(el('div', 'mdg-head'), title,
-			button('mdg-hbtn mdg-restart', '最初から', function () { w.restart(); }));
-		if (w.mode === 'launcher') {
-			panel.setAttribute('role', 'dialog');
-			var close = button('mdg-hbtn mdg-close', null, function () { w.close(); });
-			close.setAttribute('aria-label', '閉じる');
-			add(close, icon('close'));
-			add(head, close);
-			var l = button('mdg-launcher', null, function () {
-				if (panel.hidden) w.open(true);
-				else w.close();
-			});
-			l.setAttribute('aria-expanded', 'false');
-			l.setAttribute('aria-controls', 'mdg-panel');
-			add(l, icon('chat'), el('span', 'mdg-launcher-text', w.opts.label || 'AIに質問する'));
-			w.launcher = l;
+		const head = add(el('div', 'mdg-head'), title, btn('mdg-hbtn', '最初から', restart));
+		const panel = attr(el('section', 'mdg-panel'), { id: 'mdg-panel', role: page ? 'region' : 'dialog', 'aria-labelledby': 'mdg-title' });
+		const log = attr(el('div', 'mdg-log'), { role: 'log', 'aria-live': 'polite', 'aria-label': '会話' });
+		log.tabIndex = 0; /* scrollable by keyboard */
+		const input = attr(el('textarea', 'mdg-input'), { id: 'mdg-input', rows: 1, maxlength: 1000, enterkeyhint: 'send', placeholder: '質問を入力してください' });
+		const label = el('label', 'mdg-sr', '質問を入力');
+		label.htmlFor = 'mdg-input';
+		const form = add(el('form', 'mdg-form'), label, input, el('button', 'mdg-send', '送信'));
+		add(panel, head, log, form, el('p', 'mdg-note', '自動応答です。氏名・住所・電話番号などの個人情報は入力しないでください。'));
+		let launcher = null;
+		if (!page) {
+			const x = add(btn('mdg-hbtn', null, close), icon('M6 6l12 12M18 6L6 18'));
+			x.setAttribute('aria-label', '閉じる');
+			add(head, x);
+			launcher = attr(btn('mdg-launcher', null, () => (panel.hidden ? open(true) : close())),
+				{ 'aria-expanded': 'false', 'aria-controls': 'mdg-panel' });
+			add(launcher, icon('M4 5h16v11H9l-5 4z'), el('span', null, d.label || 'AIに質問する'));
 			panel.hidden = true;
-			panel.addEventListener('keydown', function (e) {
-				if (e.key === 'Escape' || e.key === 'Esc') {
+			panel.addEventListener('keydown', (e) => {
+				if (e.key === 'Escape') {
 					e.preventDefault();
-					w.close();
+					close();
 				}
 			});
-		} else {
-			panel.setAttribute('role', 'region');
 		}
-
-		var log = el('div', 'mdg-log');
-		log.setAttribute('role', 'log');
-		log.setAttribute('aria-live', 'polite');
-		log.setAttribute('aria-label', '会話');
-		log.tabIndex = 0; /* scrollable by keyboard */
-		w.log = log;
-
-		var form = el('form', 'mdg-form');
-		form.noValidate = true;
-		var label = el('label', 'mdg-sr', '質問を入力');
-		label.htmlFor = 'mdg-input';
-		var input = el('textarea', 'mdg-input');
-		input.id = 'mdg-input';
-		input.rows = 1;
-		input.maxLength = 1000;
-		input.placeholder = '質問を入力してください';
-		input.setAttribute('enterkeyhint', 'send');
-		input.addEventListener('keydown', function (e) {
-			/* Enter sends; Shift+Enter is a new line; Enter that confirms an
-			 * IME conversion (isComposing / keyCode 229) must not send. */
+		add(box, panel, launcher);
+		input.addEventListener('keydown', (e) => {
+			/* Enter sends, Shift+Enter is a new line; the Enter that confirms
+			 * an IME conversion (isComposing / keyCode 229) must not send. */
 			if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
 				e.preventDefault();
-				w.submit();
+				submit();
 			}
 		});
-		form.addEventListener('submit', function (e) {
+		form.addEventListener('submit', (e) => {
 			e.preventDefault();
-			w.submit();
+			submit();
 		});
-		w.input = input;
-		var send = el('button', 'mdg-send', '送信');
-		send.type = 'submit';
-		add(form, label, input, send);
-		var note = el('p', 'mdg-note', '自動応答です。氏名・住所・電話番号などの個人情報は入力しないでください。');
-		add(panel, head, log, form, note);
-		w.panel = panel;
-		add(box, panel, w.launcher);
-	};
 
-	/* ---- persistence: {state, log, open, meta} in sessionStorage ---- */
-	Widget.prototype.load = function () {
-		try {
-			var s = JSON.parse(sessionStorage.getItem(this.key) || 'null');
-			if (s && Array.isArray(s.log)) return s;
-		} catch (e) { /* storage disabled or corrupt: start fresh */ }
-		return { state: null, log: [], open: false };
-	};
-	Widget.prototype.save = function () {
-		var S = this.S;
-		if (S.log.length > MAX_LOG) S.log = S.log.slice(S.log.length - MAX_LOG);
-		try {
-			sessionStorage.setItem(this.key, JSON.stringify(S));
-		} catch (e) { /* quota or disabled: the conversation lives on in memory */ }
-	};
-
-	Widget.prototype.start = function () {
-		var w = this;
-		if (w.S.meta) w.title.textContent = w.opts.title || w.S.meta.name || w.title.textContent;
-		if (w.S.log.length) w.renderAll();
-		if (w.mode === 'page' || w.S.open) w.open(false);
-		if (!w.S.meta) w.fetchMeta();
-	};
-
-	/* Bot name, greeting and suggestions; internal bots are not listed, so
-	 * they fall back to data-greeting or a generic greeting. */
-	Widget.prototype.fetchMeta = function () {
-		var w = this;
-		w.api('v1/bots', null).then(function (r) {
-			var bots = r.data && arr(r.data.bots);
-			var b = null;
-			for (var i = 0; i < bots.length; i++) if (bots[i] && bots[i].id === w.bot) b = bots[i];
-			var meta = {
-				name: str(b && b.name),
-				greeting: w.opts.greeting || str(b && b.greeting) || 'こんにちは。ご質問を入力してください。',
-				suggestions: arr(b && b.suggestions).filter(function (x) { return typeof x === 'string'; })
-			};
-			if (r.status === 200) w.S.meta = meta;
-			if (!w.opts.title && meta.name) w.title.textContent = meta.name;
-			if (!w.S.log.length) w.greet(meta);
-		});
-	};
-	Widget.prototype.greet = function (meta) {
-		meta = meta || this.S.meta || { greeting: this.opts.greeting || 'こんにちは。ご質問を入力してください。' };
-		this.push({ t: 'b', r: { type: 'greeting', text: meta.greeting, suggestions: meta.suggestions } });
-	};
-
-	Widget.prototype.open = function (focus) {
-		var w = this;
-		w.panel.hidden = false;
-		if (w.launcher) {
-			w.launcher.setAttribute('aria-expanded', 'true');
-			w.launcher.parentNode.classList.add('mdg--open');
-			w.S.open = true;
-			w.save();
+		/* ---- sessionStorage: {state, log, open, meta}, per tab ---- */
+		function load() {
+			try {
+				const s = JSON.parse(sessionStorage.getItem(skey));
+				if (s && Array.isArray(s.log)) return s;
+			} catch (e) { /* storage disabled or corrupt: start fresh */ }
+			return { state: null, log: [], open: false };
 		}
-		w.scroll(null);
-		if (focus) w.input.focus();
-	};
-	Widget.prototype.close = function () {
-		if (!this.launcher) return;
-		this.panel.hidden = true;
-		this.launcher.setAttribute('aria-expanded', 'false');
-		this.launcher.parentNode.classList.remove('mdg--open');
-		this.S.open = false;
-		this.save();
-		this.launcher.focus();
-	};
-	Widget.prototype.restart = function () {
-		this.S.state = null;
-		this.S.log = [];
-		this.clearError();
-		this.log.textContent = '';
-		this.save();
-		this.greet();
-		this.input.focus();
-	};
-
-	/* ---- the conversation ---- */
-	Widget.prototype.push = function (entry) {
-		this.S.log.push(entry);
-		this.save();
-		var node = this.render(entry, this.S.log.length - 1, true);
-		this.deactivate(node);
-		this.log.appendChild(node);
-		this.scroll(entry.t === 'b' ? node : null);
-		return node;
-	};
-	Widget.prototype.renderAll = function () {
-		var w = this, last = null;
-		w.log.textContent = '';
-		w.S.log.forEach(function (e, i) {
-			if (e.t === 'b') last = i;
-		});
-		w.S.log.forEach(function (e, i) {
-			w.log.appendChild(w.render(e, i, i === last));
-		});
-	};
-	/* Only the newest bot message's buttons stay active (the server accepts
-	 * choices offered at the current position only). */
-	Widget.prototype.deactivate = function (keep) {
-		var bs = this.log.querySelectorAll('.mdg-opts button');
-		for (var i = 0; i < bs.length; i++) if (!keep.contains(bs[i])) bs[i].disabled = true;
-	};
-	Widget.prototype.scroll = function (node) {
-		var log = this.log;
-		/* A new bot message is shown from its top: long answers are read
-		 * from the beginning. */
-		if (node && node.offsetTop > log.scrollTop) log.scrollTop = node.offsetTop - 8;
-		else if (!node) log.scrollTop = log.scrollHeight;
-	};
-
-	Widget.prototype.render = function (e, index, active) {
-		if (e.t === 'u') {
-			var u = el('div', 'mdg-msg mdg-msg--user');
-			return add(u, el('span', 'mdg-sr', 'あなた：'), el('p', 'mdg-bubble', e.text));
+		function save() {
+			if (S.log.length > 80) S.log = S.log.slice(-80);
+			try {
+				sessionStorage.setItem(skey, JSON.stringify(S));
+			} catch (e) { /* full or disabled: the conversation lives on in memory */ }
 		}
-		if (e.t === 'n') return add(el('div', 'mdg-notice'), el('p', null, e.text));
-		var m = el('div', 'mdg-msg mdg-msg--bot');
-		add(m, el('span', 'mdg-sr', '窓口：'));
-		var r = e.r || {};
-		var body = this.reply(r, active, e, index);
-		add(m, body);
-		if (/^(emergency|triage_result|handoff)$/.test(r.type)) m.classList.add('mdg-msg--wide');
-		return m;
-	};
 
-	/* One reply, by type. Unknown types still show their text. */
-	Widget.prototype.reply = function (r, active, entry, index) {
-		var w = this, type = str(r.type);
-		var b = el('div', 'mdg-bubble');
-		if (type === 'emergency') return w.emergency(r);
-		if (type === 'triage_result') b = w.triage(r);
-		else if (type === 'handoff') b = w.handoff(r);
-		else {
-			if (r.title) add(b, el('p', 'mdg-atitle', r.title));
-			add(b, para(r.text));
-		}
-		if (type === 'answer') {
-			var links = arr(r.links);
-			if (links.length) {
-				var ul = el('ul', 'mdg-links');
-				links.forEach(function (l) {
-					if (l) add(ul, add(el('li'), link(str(l.label) || str(l.url), l.url)));
-				});
-				add(b, ul);
+		function open(focus) {
+			panel.hidden = false;
+			if (launcher) {
+				launcher.setAttribute('aria-expanded', 'true');
+				box.classList.add('mdg--open');
+				S.open = true;
+				save();
 			}
-			if (r.department || r.contact) {
-				var c = el('p', 'mdg-contact');
-				add(c, el('span', 'mdg-clabel', 'お問い合わせ'));
-				if (r.department && str(r.contact).indexOf(str(r.department)) !== 0)
-					add(c, document.createTextNode(str(r.department) + (r.contact ? '　' : '')));
-				richText(c, r.contact);
-				add(b, c);
-			}
+			log.scrollTop = log.scrollHeight;
+			if (focus) input.focus();
 		}
-		if (type === 'fallback') add(b, w.departments(arr(r.departments)));
-		var opts = arr(r.options);
-		if (!opts.length && type === 'candidates')
-			opts = arr(r.candidates).map(function (c) { return { id: c.qa_id, label: c.question }; });
-		if (type === 'greeting')
-			opts = arr(r.suggestions).map(function (s) { return { message: s, label: s }; });
-		if (opts.length) {
-			var g = el('div', 'mdg-opts' + (type === 'candidates' ? ' mdg-opts--list' : ''));
-			g.setAttribute('role', 'group');
-			g.setAttribute('aria-label', type === 'greeting' ? '質問の例' : '選択肢');
-			opts.forEach(function (o) {
-				if (!o || !(o.id || o.message)) return;
-				var label = str(o.label) || str(o.id);
-				var ob = button('mdg-opt' + (o.kind && o.kind !== 'next' ? ' mdg-opt--nav' : ''), label, function () {
-					if (o.message) w.send({ message: o.message }, false);
-					else w.send({ choice: str(o.id), label: label }, false);
-				});
-				ob.disabled = !active;
-				add(g, ob);
-			});
-			add(b, g);
+		function close() {
+			if (!launcher) return;
+			panel.hidden = true;
+			launcher.setAttribute('aria-expanded', 'false');
+			box.classList.remove('mdg--open');
+			S.open = false;
+			save();
+			launcher.focus();
 		}
-		if (type === 'answer' && r.qa_id) add(b, w.feedback(r, entry));
-		return b;
-	};
-
-	Widget.prototype.departments = function (deps) {
-		if (!deps.length) return null;
-		var ul = el('ul', 'mdg-deps');
-		deps.forEach(function (d) {
-			if (!d) return;
-			var li = add(el('li'), el('p', 'mdg-dname', d.name));
-			if (d.handles) add(li, el('p', 'mdg-dhandles', d.handles));
-			var p = el('p', 'mdg-dphone');
-			if (d.phone) add(p, el('span', 'mdg-sr', '電話 '), telLink(d.phone, d.phone, 'mdg-tel'));
-			if (d.hours) add(p, el('span', 'mdg-hours', d.hours));
-			add(ul, add(li, p));
-		});
-		return ul;
-	};
-
-	Widget.prototype.calls = function (phones, level) {
-		var g = el('div', 'mdg-calls');
-		phones.forEach(function (p) {
-			var num = str(p && p.number);
-			if (!num) return;
-			var cls = 'mdg-call' + (num === '119' ? (level <= 2 ? ' mdg-call--119' : ' mdg-call--119o') : '');
-			var a = telLink(num, null, cls);
-			a.textContent = '';
-			add(a, el('span', 'mdg-callnum', num), el('span', 'mdg-calllabel', str(p.label)));
-			add(g, a);
-		});
-		return g.firstChild ? g : null;
-	};
-
-	Widget.prototype.triage = function (r) {
-		var u = r.urgency || {};
-		var lv = Math.min(5, Math.max(1, parseInt(u.level, 10) || 5));
-		var card = el('div', 'mdg-card mdg-triage mdg-lv' + lv);
-		card.setAttribute('role', 'group');
-		card.setAttribute('aria-label', '緊急度の判定結果');
-		var head = el('div', 'mdg-tri-head');
-		add(head, el('p', 'mdg-tri-level', '緊急度 ' + lv + (u.color_ja ? '（' + u.color_ja + '）' : '')),
-			el('p', 'mdg-tri-label', u.label));
-		add(card, head);
-		var body = add(el('div', 'mdg-tri-body'), para(r.text));
-		if (r.advice) add(body, el('h3', 'mdg-h', '自宅でできること'), para(r.advice));
-		var care = r.care || {};
-		var careText = r.care_text || care.text, careLinks = arr(r.care_links).concat(arr(care.links));
-		if (careText || careLinks.length) {
-			add(body, el('h3', 'mdg-h', '受診できる医療機関の探し方'), para(careText));
-			var ul = el('ul', 'mdg-links');
-			careLinks.forEach(function (l) {
-				if (l) add(ul, add(el('li'), link(str(l.label) || str(l.url), l.url)));
-			});
-			if (ul.firstChild) add(body, ul);
+		function restart() {
+			S.state = null;
+			S.log = [];
+			clearError();
+			log.textContent = '';
+			greet();
+			input.focus();
 		}
-		var phones = arr(r.phones);
-		if (!phones.length)
-			phones = lv <= 2 ? [{ number: '119', label: '救急車を呼ぶ' }, { number: '#7119', label: '救急安心センターに相談' }]
-				: [{ number: '#7119', label: '救急安心センターに相談' }, { number: '119', label: '救急車を呼ぶ' }];
-		add(body, this.calls(phones, lv));
-		return add(card, body);
-	};
-
-	Widget.prototype.emergency = function (r) {
-		var card = el('div', 'mdg-card mdg-emergency');
-		card.setAttribute('role', 'alert');
-		add(card, el('p', 'mdg-em-head', '緊急'), para(r.text || '今すぐ119番に電話してください。', 'mdg-em-text'));
-		var flags = arr(r.flags || r.red_flags).map(function (f) { return str(f && (f.label || f)); }).filter(Boolean);
-		if (flags.length) add(card, el('p', 'mdg-em-flags', '気になる症状：' + flags.join('、')));
-		var phones = arr(r.phones);
-		if (!phones.length) phones = [{ number: '119', label: '救急車を呼ぶ' }];
-		return add(card, this.calls(phones, 1));
-	};
-
-	Widget.prototype.handoff = function (r) {
-		var card = el('div', 'mdg-card mdg-handoff');
-		add(card, para(r.text));
-		add(card, this.calls(arr(r.phones), 3));
-		var steps = arr(r.steps);
-		if (r.summary || steps.length) {
-			add(card, el('h3', 'mdg-h', '相談員に伝える内容'));
-			if (steps.length) {
-				var dl = el('dl', 'mdg-summary');
-				steps.forEach(function (s) {
-					if (s) add(dl, el('dt', null, s.summary || s.question), el('dd', null, s.answer));
-				});
-				add(card, dl);
-			} else add(card, para(r.summary, 'mdg-pre'));
+		function greet() {
+			const m = S.meta || {};
+			push({ t: 'b', r: { type: 'greeting', text: m.greeting || GREETING, suggestions: m.suggestions } });
 		}
-		return card;
-	};
-
-	Widget.prototype.feedback = function (r, entry) {
-		var w = this;
-		var g = el('div', 'mdg-fb');
-		if (entry.fb != null) return add(g, el('p', 'mdg-fb-done', 'ご協力ありがとうございました。'));
-		g.setAttribute('role', 'group');
-		g.setAttribute('aria-label', 'この回答は役に立ちましたか');
-		var q = el('p', 'mdg-fb-q', 'この回答は役に立ちましたか？');
-		function vote(helpful) {
-			if (g.dataset.busy) return;
-			g.dataset.busy = '1';
-			var body = { qa_id: str(r.qa_id), helpful: helpful };
-			if (entry.state || w.S.state) body.state = entry.state || w.S.state;
-			w.api('v1/bots/' + encodeURIComponent(w.bot) + '/feedback', body).then(function (res) {
-				delete g.dataset.busy;
-				if (res.status >= 200 && res.status < 300) {
-					entry.fb = helpful;
-					w.save();
-					var done = el('p', 'mdg-fb-done', 'ご協力ありがとうございました。');
-					done.tabIndex = -1;
-					g.textContent = '';
-					g.removeAttribute('role');
-					add(g, done);
-					done.focus();
-				} else {
-					var old = g.querySelector('.mdg-fb-err');
-					if (!old) add(g, el('p', 'mdg-fb-err', '送信できませんでした。もう一度お試しください。'));
+		/* Name, greeting and suggestions of public bots; internal bots are
+		 * not listed and keep data-title / data-greeting. */
+		function fetchMeta() {
+			api('v1/bots').then((r) => {
+				const b = arr(r.data && r.data.bots).find((x) => x.id === bot);
+				if (b) {
+					S.meta = { name: str(b.name), greeting: d.greeting || str(b.greeting), suggestions: arr(b.suggestions).map(str) };
+					if (!d.title && b.name) title.textContent = b.name;
 				}
+				if (!S.log.length) greet();
 			});
 		}
-		return add(g, q, button('mdg-fbbtn', '役に立った', function () { vote(true); }),
-			button('mdg-fbbtn', '役に立たなかった', function () { vote(false); }));
-	};
 
-	/* ---- talking to the server ---- */
-	Widget.prototype.apiKey = function () {
-		var f = this.keyFrom;
-		if (!f) return '';
-		try {
-			var m = /^(session|local)Storage:(.+)$/.exec(f);
-			if (m) return str(window[m[1] + 'Storage'].getItem(m[2]));
-			if (/^window\./.test(f)) {
-				var v = f.slice(7).split('.').reduce(function (o, k) { return o == null ? o : o[k]; }, window);
-				return str(typeof v === 'function' ? v() : v);
+		/* ---- the conversation ---- */
+		function push(entry) {
+			S.log.push(entry);
+			save();
+			const node = render(entry, true);
+			/* Only the newest message's options stay active: the server
+			 * accepts choices offered at the current position only. */
+			for (const b of log.querySelectorAll('.mdg-opts button')) b.disabled = true;
+			log.appendChild(node);
+			/* A bot reply is shown from its top: long answers are read from
+			 * the beginning. */
+			if (entry.t === 'b' && node.offsetHeight > log.clientHeight - 16) log.scrollTop = node.offsetTop - 8;
+			else log.scrollTop = log.scrollHeight;
+			return node;
+		}
+		function render(e, active) {
+			if (e.t === 'n') return add(el('div', 'mdg-notice'), el('p', null, e.text));
+			const user = e.t === 'u';
+			const m = el('div', 'mdg-msg mdg-msg--' + (user ? 'user' : 'bot'));
+			add(m, el('span', 'mdg-sr', user ? 'あなた：' : '窓口：'));
+			if (user) return add(m, el('p', 'mdg-bubble', e.text));
+			if (/^(emergency|triage_result|handoff)$/.test(e.r.type)) m.classList.add('mdg-msg--wide');
+			return add(m, reply(e.r, active, e));
+		}
+
+		/* One reply, by type; an unknown type still shows its text. */
+		function reply(r, active, entry) {
+			const type = str(r.type);
+			let b;
+			if (type === 'emergency') b = emergency(r);
+			else if (type === 'triage_result') b = triage(r);
+			else if (type === 'handoff') b = handoff(r);
+			else b = add(el('div', 'mdg-bubble'), r.title || r.question ? el('p', 'mdg-atitle', r.title || r.question) : null, para(r.text));
+			if (type === 'answer' || type === 'flow') {
+				add(b, links(r.links));
+				if (r.contact || r.department) {
+					const c = add(el('p', 'mdg-contact'), el('span', 'mdg-clabel', 'お問い合わせ'));
+					if (r.department && !str(r.contact).startsWith(r.department))
+						add(c, document.createTextNode(r.department + (r.contact ? '　' : '')));
+					add(b, rich(c, r.contact));
+				}
 			}
-			var e = document.querySelector(f);
-			if (!e) return '';
-			return str(e.getAttribute('content') != null ? e.getAttribute('content')
-				: e.value != null ? e.value : e.textContent).trim();
-		} catch (err) {
-			return '';
-		}
-	};
-	/* Resolves {status, data}; status 0 = network failure or timeout. */
-	Widget.prototype.api = function (path, body) {
-		var headers = { Accept: 'application/json' };
-		if (body) headers['Content-Type'] = 'application/json';
-		var key = this.apiKey();
-		if (key) headers.Authorization = 'Bearer ' + key;
-		var ctl = window.AbortController ? new AbortController() : null;
-		var timer = ctl && setTimeout(function () { ctl.abort(); }, TIMEOUT);
-		return fetch(this.base + path, {
-			method: body ? 'POST' : 'GET',
-			headers: headers,
-			body: body ? JSON.stringify(body) : undefined,
-			credentials: 'omit',
-			cache: 'no-store',
-			signal: ctl ? ctl.signal : undefined
-		}).then(function (res) {
-			return res.json().catch(function () { return null; }).then(function (data) {
-				return { status: res.status, data: data };
-			});
-		}, function () {
-			return { status: 0, data: null };
-		}).then(function (r) {
-			clearTimeout(timer);
-			return r;
-		});
-	};
-
-	Widget.prototype.submit = function () {
-		var text = this.input.value.trim();
-		if (!text) {
-			this.input.focus();
-			return;
-		}
-		this.send({ message: text }, true);
-	};
-
-	/* Sends a message or a choice. The typed text stays in the box until the
-	 * server has answered, so nothing is lost when the network fails. */
-	Widget.prototype.send = function (req, fromBox) {
-		var w = this;
-		if (w.busy) return;
-		w.busy = true;
-		w.clearError();
-		var shown = req.message || req.label;
-		var userNode = w.push({ t: 'u', text: shown });
-		var typing = w.typing();
-		w.log.setAttribute('aria-busy', 'true');
-		var path = 'v1/bots/' + encodeURIComponent(w.bot) + '/chat';
-		function body(withState) {
-			var b = req.message ? { message: req.message } : { choice: req.choice };
-			if (withState && w.S.state) b.state = w.S.state;
+			if (type === 'fallback') add(b, departments(arr(r.departments)));
+			let opts = arr(r.options).map((o) => ({ choice: str(o.id), label: str(o.label) || str(o.id), nav: o.kind && o.kind !== 'next' }));
+			if (type === 'greeting') opts = arr(r.suggestions).map((s) => ({ message: s, label: s }));
+			if (opts.length) {
+				const g = attr(el('div', 'mdg-opts' + (type === 'candidates' ? ' mdg-opts--list' : '')),
+					{ role: 'group', 'aria-label': type === 'greeting' ? '質問の例' : '選択肢' });
+				for (const o of opts) {
+					const ob = btn('mdg-opt' + (o.nav || o.choice === 'none' ? ' mdg-opt--nav' : ''), o.label, () =>
+						send(o.message ? { message: o.message } : { choice: o.choice, label: o.label }, false));
+					ob.disabled = !active;
+					add(g, ob);
+				}
+				add(b, g);
+			}
+			if (type === 'answer' && r.qa_id) add(b, feedback(r, entry));
 			return b;
 		}
-		var hadState = !!w.S.state;
-		w.api(path, body(true)).then(function (r) {
-			/* A state the server no longer accepts (expired, from an old
-			 * version, tampered): start over rather than fail. */
-			if (r.status === 400 && hadState && w.stateError(r.data)) {
-				w.S.state = null;
-				w.save();
-				if (req.message) return w.api(path, body(false)).then(function (r2) { r2.restarted = true; return r2; });
-				r.restarted = true;
+
+		function departments(deps) {
+			const ul = el('ul', 'mdg-deps');
+			for (const x of deps) {
+				const p = el('p', 'mdg-dphone');
+				if (x.phone) add(p, el('span', 'mdg-sr', '電話 '), tel(x.phone, 'mdg-tel'));
+				add(p, x.hours && el('span', 'mdg-hours', x.hours));
+				add(ul, add(el('li'), el('p', 'mdg-dname', x.name), x.handles && el('p', 'mdg-dhandles', x.handles), p));
 			}
-			return r;
-		}).then(function (r) {
-			typing.remove();
-			w.log.removeAttribute('aria-busy');
-			w.busy = false;
-			if (r.restarted)
-				w.insertNotice('前回の会話の有効期限が切れたため、最初からやり直しました。', userNode);
-			if (r.status === 200 && r.data && r.data.reply) {
-				w.S.state = typeof r.data.state === 'string' ? r.data.state : null;
-				if (fromBox && w.input.value.trim() === req.message) w.input.value = '';
-				var entry = { t: 'b', r: r.data.reply };
-				if (r.data.reply.qa_id) entry.state = w.S.state;
-				var node = w.push(entry);
-				if (!fromBox && (!w.root.activeElement || w.root.activeElement.disabled || !node.contains(w.root.activeElement)))
-					w.input.focus();
-				return;
+			return ul.firstChild ? ul : null;
+		}
+		/* Big call buttons; 119 is red when the level is 1-2. */
+		function calls(phones, level) {
+			const g = el('div', 'mdg-calls');
+			for (const p of phones) {
+				const num = str(p.number);
+				if (!num) continue;
+				const a = tel(num, 'mdg-call' + (num === '119' ? (level <= 2 ? ' mdg-call--119' : ' mdg-call--119o') : ''));
+				a.textContent = '';
+				add(g, add(a, el('span', 'mdg-callnum', num), el('span', 'mdg-calllabel', p.label)));
 			}
-			if (r.restarted && !req.message) {
-				w.dropUser(userNode);
-				w.greet();
-				return;
+			return g.firstChild ? g : null;
+		}
+		const P119 = { number: '119', label: '救急車を呼ぶ' }, P7119 = { number: '#7119', label: '救急安心センターに相談' };
+
+		function triage(r) {
+			const u = r.urgency || {};
+			const lv = Math.min(5, Math.max(1, parseInt(u.level, 10) || 5));
+			const card = attr(el('div', 'mdg-card mdg-triage mdg-lv' + lv), { role: 'group', 'aria-label': '緊急度の判定結果' });
+			add(card, add(el('div', 'mdg-tri-head'),
+				el('p', 'mdg-tri-level', '緊急度 ' + lv + (u.color_ja ? '（' + u.color_ja + '）' : '')),
+				el('p', 'mdg-tri-label', u.label)));
+			const body = add(el('div', 'mdg-tri-body'), para(r.text));
+			if (r.advice) add(body, el('h3', 'mdg-h', '自宅でできること'), para(r.advice));
+			const care = r.care || {};
+			const ct = r.care_text || care.text, cl = links(arr(r.care_links).concat(arr(care.links)));
+			if (ct || cl) add(body, el('h3', 'mdg-h', '受診できる医療機関の探し方'), para(ct), cl);
+			const phones = arr(r.phones);
+			add(body, calls(phones.length ? phones : lv <= 2 ? [P119, P7119] : [P7119, P119], lv));
+			return add(card, body);
+		}
+		function emergency(r) {
+			const card = attr(el('div', 'mdg-card mdg-emergency'), { role: 'alert' });
+			add(card, el('p', 'mdg-em-head', '緊急'), para(r.text || '今すぐ119番に電話してください。', 'mdg-em-text'));
+			const flags = arr(r.flags).map((f) => str(f.label || f)).filter(Boolean);
+			if (flags.length) add(card, el('p', null, '気になる症状：' + flags.join('、')));
+			const phones = arr(r.phones);
+			return add(card, calls(phones.length ? phones : [P119], 1));
+		}
+		function handoff(r) {
+			const card = add(el('div', 'mdg-card mdg-handoff'), para(r.text), calls(arr(r.phones), 3));
+			const steps = arr(r.steps);
+			if (r.summary || steps.length) {
+				add(card, el('h3', 'mdg-h', '相談員に伝える内容'));
+				if (!steps.length) return add(card, para(r.summary));
+				const dl = el('dl', 'mdg-summary');
+				for (const s of steps) add(dl, el('dt', null, s.summary || s.question), el('dd', null, s.answer));
+				add(card, dl);
 			}
-			w.dropUser(userNode);
-			w.showError(r, function () {
-				if (fromBox) w.submit();
-				else w.send(req, false);
+			return card;
+		}
+
+		function feedback(r, entry) {
+			const g = el('div', 'mdg-fb');
+			const thanks = () => el('p', 'mdg-fb-done', 'ご協力ありがとうございました。');
+			if (entry.fb != null) return add(g, thanks());
+			attr(g, { role: 'group', 'aria-label': 'この回答は役に立ちましたか' });
+			const vote = (helpful) => {
+				if (g.dataset.busy) return;
+				g.dataset.busy = '1';
+				api('v1/bots/' + encodeURIComponent(bot) + '/feedback', { state: entry.state, qa_id: str(r.qa_id), helpful: helpful }).then((res) => {
+					delete g.dataset.busy;
+					if (res.status === 200) {
+						entry.fb = helpful;
+						save();
+						const t = thanks();
+						t.tabIndex = -1;
+						g.textContent = '';
+						g.removeAttribute('role');
+						add(g, t);
+						t.focus();
+					} else if (!g.querySelector('.mdg-fb-err')) {
+						add(g, el('p', 'mdg-fb-err', '送信できませんでした。'));
+					}
+				});
+			};
+			return add(g, el('p', 'mdg-fb-q', 'この回答は役に立ちましたか？'),
+				btn('mdg-fbbtn', '役に立った', () => vote(true)), btn('mdg-fbbtn', '役に立たなかった', () => vote(false)));
+		}
+
+		/* ---- the API ---- */
+		/* The staff key is read on every request, so a portal may replace it. */
+		function apiKey() {
+			const f = d.apiKeyFrom;
+			if (!f) return '';
+			try {
+				const m = /^(session|local)Storage:(.+)$/.exec(f);
+				if (m) return str(window[m[1] + 'Storage'].getItem(m[2]));
+				if (f.startsWith('window.')) {
+					const v = f.slice(7).split('.').reduce((o, k) => (o == null ? o : o[k]), window);
+					return str(typeof v === 'function' ? v() : v).trim();
+				}
+				const e = document.querySelector(f);
+				return e ? str(e.hasAttribute('content') ? e.content : 'value' in e ? e.value : e.textContent).trim() : '';
+			} catch (e) {
+				return '';
+			}
+		}
+		/* Resolves {status, data}; status 0 = network failure or timeout. */
+		function api(path, body) {
+			const headers = { Accept: 'application/json' };
+			if (body) headers['Content-Type'] = 'application/json';
+			const k = apiKey();
+			if (k) headers.Authorization = 'Bearer ' + k;
+			const ctl = new AbortController(), timer = setTimeout(() => ctl.abort(), 20000);
+			return fetch(base + path, {
+				method: body ? 'POST' : 'GET', headers: headers, body: body && JSON.stringify(body),
+				credentials: 'omit', cache: 'no-store', signal: ctl.signal
+			}).then((res) => res.json().catch(() => null).then((data) => ({ status: res.status, data: data })),
+				() => ({ status: 0, data: null })).finally(() => clearTimeout(timer));
+		}
+
+		function submit() {
+			const text = input.value.trim();
+			if (text) send({ message: text }, true);
+			else input.focus();
+		}
+		/* Sends a message or a choice. Typed text stays in the box until the
+		 * server has answered, so nothing is lost when the network fails. */
+		function send(req, fromBox) {
+			if (busy) return;
+			busy = true;
+			clearError();
+			const mine = { t: 'u', text: req.message || req.label }, userNode = push(mine);
+			const typing = add(attr(el('div', 'mdg-msg mdg-msg--bot mdg-typing'), { 'aria-hidden': 'true' }),
+				add(el('div', 'mdg-bubble'), el('span', 'mdg-dot'), el('span', 'mdg-dot'), el('span', 'mdg-dot')));
+			log.appendChild(typing);
+			log.scrollTop = log.scrollHeight;
+			log.setAttribute('aria-busy', 'true');
+			const path = 'v1/bots/' + encodeURIComponent(bot) + '/chat';
+			const body = () => Object.assign(req.message ? { message: req.message } : { choice: req.choice }, S.state ? { state: S.state } : {});
+			const had = !!S.state;
+			api(path, body()).then((r) => {
+				/* A state the server no longer accepts (expired, tampered, a
+				 * stale choice): start over instead of failing. */
+				const code = str(r.data && r.data.error && r.data.error.code);
+				if (r.status === 400 && had && /state|choice/.test(code)) {
+					S.state = null;
+					save();
+					return req.message ? api(path, body()).then((r2) => Object.assign(r2, { restarted: 1 })) : Object.assign(r, { restarted: 1 });
+				}
+				return r;
+			}).then((r) => {
+				typing.remove();
+				log.removeAttribute('aria-busy');
+				busy = false;
+				const ok = r.status === 200 && r.data && r.data.reply;
+				if (r.restarted) {
+					const n = { t: 'n', text: '前回の会話は終了していたため、最初からやり直しました。' };
+					S.log.splice(S.log.indexOf(mine), 0, n);
+					log.insertBefore(render(n), userNode);
+				}
+				if (!ok) {
+					/* The message goes back to the box (it is still there). */
+					userNode.remove();
+					S.log.splice(S.log.indexOf(mine), 1);
+					save();
+					if (r.restarted && !req.message) return greet();
+					return showError(r, () => (fromBox ? submit() : send(req, false)));
+				}
+				S.state = typeof r.data.state === 'string' ? r.data.state : null;
+				if (fromBox && input.value.trim() === req.message) input.value = '';
+				const entry = { t: 'b', r: r.data.reply };
+				if (r.data.reply.qa_id) entry.state = S.state; /* for feedback */
+				push(entry);
+				/* A clicked option is now disabled: keep the keyboard user
+				 * in the input rather than lost on the page. */
+				if (!fromBox) input.focus();
 			});
-		});
-	};
-	Widget.prototype.stateError = function (data) {
-		var c = str(data && data.error && data.error.code);
-		return !c || /state|expired|stale|position|choice/.test(c);
-	};
-	Widget.prototype.dropUser = function (node) {
-		node.remove();
-		for (var i = this.S.log.length - 1; i >= 0; i--)
-			if (this.S.log[i].t === 'u') {
-				this.S.log.splice(i, 1);
-				break;
-			}
-		this.save();
-	};
-	Widget.prototype.insertNotice = function (text, before) {
-		var e = { t: 'n', text: text };
-		var i = this.S.log.length - 1;
-		this.S.log.splice(i < 0 ? 0 : i, 0, e);
-		this.log.insertBefore(this.render(e), before);
-		this.save();
-	};
-	Widget.prototype.typing = function () {
-		var t = el('div', 'mdg-msg mdg-msg--bot mdg-typing');
-		t.setAttribute('aria-hidden', 'true');
-		var b = el('div', 'mdg-bubble');
-		add(b, el('span', 'mdg-dot'), el('span', 'mdg-dot'), el('span', 'mdg-dot'));
-		add(t, b);
-		this.log.appendChild(t);
-		this.scroll(null);
-		return t;
-	};
+		}
 
-	Widget.prototype.showError = function (r, retry) {
-		var w = this, s = r.status, code = str(r.data && r.data.error && r.data.error.code);
-		var msg;
-		if (s === 0) msg = '通信できませんでした。ネットワークの接続を確認して、もう一度お試しください。';
-		else if (s === 401 || s === 403) msg = 'この窓口を利用する権限を確認できませんでした。職員ポータルから開き直してください。';
-		else if (s === 429) msg = 'ただいま混み合っています。少し待ってからもう一度お試しください。';
-		else if (s === 413 || /too_?(long|big)/.test(code)) msg = 'メッセージが長すぎます。短くしてもう一度お試しください。';
-		else if (s === 404) msg = 'この窓口は現在ご利用いただけません。';
-		else if (s >= 500) msg = 'システムで問題が発生しました。時間をおいてもう一度お試しください。';
-		else msg = '送信できませんでした。内容を確認して、もう一度お試しください。';
-		var box = el('div', 'mdg-error');
-		box.setAttribute('role', 'alert');
-		add(box, el('p', null, msg));
-		var again = button('mdg-retry', 'もう一度送る', function () {
-			w.clearError();
-			retry();
-		});
-		add(box, again);
-		w.err = box;
-		w.log.appendChild(box);
-		w.scroll(null);
-	};
-	Widget.prototype.clearError = function () {
-		if (this.err) this.err.remove();
-		this.err = null;
-	};
+		function showError(r, retry) {
+			const s = r.status, m = r.data && r.data.error && r.data.error.message;
+			let msg = '通信できませんでした。ネットワークの接続を確認して、もう一度お試しください。';
+			if (s >= 400 && s < 500 && m) msg = str(m);
+			else if (s === 429) msg = 'ただいま混み合っています。少し待ってからもう一度お試しください。';
+			else if (s) msg = 'システムで問題が発生しました。時間をおいてもう一度お試しください。';
+			errBox = add(attr(el('div', 'mdg-error'), { role: 'alert' }), el('p', null, msg),
+				btn('mdg-retry', 'もう一度送る', () => {
+					clearError();
+					retry();
+				}));
+			log.appendChild(errBox);
+			log.scrollTop = log.scrollHeight;
+		}
+		function clearError() {
+			if (errBox) errBox.remove();
+			errBox = null;
+		}
 
-	function init(script) {
-		if (!script || script.getAttribute('data-madoguchi-ready')) return;
-		script.setAttribute('data-madoguchi-ready', '1');
+		if (S.log.length) {
+			const last = S.log.map((e) => e.t).lastIndexOf('b');
+			S.log.forEach((e, i) => log.appendChild(render(e, i === last)));
+		}
+		if (page || S.open) open(false);
+		if (!S.meta) fetchMeta();
+		else if (!S.log.length) greet();
+	}
+
+	function init(s) {
+		if (!s || s.hasAttribute('data-madoguchi-ready')) return;
+		s.setAttribute('data-madoguchi-ready', '');
 		try {
-			new Widget(script);
+			widget(s);
 		} catch (e) {
-			if (window.console) console.error('madoguchi widget:', e);
+			console.error('madoguchi widget:', e);
 		}
 	}
-	var me = document.currentScript;
-	function boot() {
-		if (me) init(me);
-		else {
-			var all = document.querySelectorAll('script[data-bot][src*="widget.js"]');
-			for (var i = 0; i < all.length; i++) init(all[i]);
-		}
-	}
+	const me = document.currentScript;
+	const boot = () => (me ? [me] : document.querySelectorAll('script[data-bot][src*="widget.js"]')).forEach(init);
 	if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
 	else boot();
 })();
