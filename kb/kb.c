@@ -103,12 +103,20 @@ mdg_rc kb_exec(kb *k, const char *sql, char **err)
 
 sqlite3_stmt *kb_stmt(kb *k, const char *sql, char **err)
 {
-	for (int i = 0; i < k->nstmts; i++) {
-		if (k->stmts[i].sql == sql || strcmp(k->stmts[i].sql, sql) == 0) {
-			sqlite3_reset(k->stmts[i].st);
-			sqlite3_clear_bindings(k->stmts[i].st);
-			return k->stmts[i].st;
-		}
+	/* Callers pass string literals: the pointer identifies the statement;
+	 * an equal string at another address (another translation unit) is
+	 * found by the second pass. */
+	int hit = -1;
+	for (int i = 0; i < k->nstmts && hit < 0; i++)
+		if (k->stmts[i].sql == sql)
+			hit = i;
+	for (int i = 0; i < k->nstmts && hit < 0; i++)
+		if (strcmp(k->stmts[i].sql, sql) == 0)
+			hit = i;
+	if (hit >= 0) {
+		sqlite3_reset(k->stmts[hit].st);
+		sqlite3_clear_bindings(k->stmts[hit].st);
+		return k->stmts[hit].st;
 	}
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v3(k->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
@@ -152,9 +160,9 @@ mdg_rc kb_open(const char *path, nlp_model *model, int flags, kb **out,
 	}
 	sqlite3_busy_timeout(k->db, 10000);
 	sqlite3_extended_result_codes(k->db, 1);
-	if ((rc = nlp_fts5_register(k->db, model, err)) != MDG_OK)
-		goto fail;
 	if ((rc = nlp_tagger_new(model, &k->tagger, err)) != MDG_OK)
+		goto fail;
+	if ((rc = nlp_fts5_register(k->db, model, k->tagger, err)) != MDG_OK)
 		goto fail;
 	if (!(flags & KB_OPEN_READONLY)) {
 		rc = kb_exec(k,

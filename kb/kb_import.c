@@ -2,6 +2,7 @@
 #include "kb_import.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,55 @@ typedef struct ctx {
 	char *headers[NCOLS]; /* header text as written, for messages */
 	char **err;
 	int64_t version;
+	size_t *idx; /* open-addressing table of row numbers by id (+1; 0 = empty) */
+	size_t idx_cap;
 } ctx;
+
+static uint64_t id_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Indexes every row's id (first occurrence wins) so duplicate checks and
+ * diffs stay linear for large spreadsheets. */
+static mdg_rc id_index_build(ctx *c)
+{
+	size_t cap = 16;
+	while (cap < c->nrows * 2)
+		cap *= 2;
+	c->idx = calloc(cap, sizeof *c->idx);
+	if (c->idx == NULL)
+		return MDG_ERR_NOMEM;
+	c->idx_cap = cap;
+	for (size_t i = 0; i < c->nrows; i++) {
+		const char *id = c->rows[i].cell[COL_ID];
+		if (id == NULL || !id[0])
+			continue;
+		size_t j = id_hash(id) & (cap - 1);
+		while (c->idx[j] && strcmp(c->rows[c->idx[j] - 1].cell[COL_ID], id) != 0)
+			j = (j + 1) & (cap - 1);
+		if (!c->idx[j])
+			c->idx[j] = i + 1;
+	}
+	return MDG_OK;
+}
+
+/* Row index of the first row with this id, or SIZE_MAX. */
+static size_t id_index_find(const ctx *c, const char *id)
+{
+	if (c->idx_cap == 0)
+		return SIZE_MAX;
+	size_t j = id_hash(id) & (c->idx_cap - 1);
+	while (c->idx[j]) {
+		if (strcmp(c->rows[c->idx[j] - 1].cell[COL_ID], id) == 0)
+			return c->idx[j] - 1;
+		j = (j + 1) & (c->idx_cap - 1);
+	}
+	return SIZE_MAX;
+}
 
 static mdg_rc problem(kb_report *r, size_t line, const char *column,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -186,6 +235,7 @@ static void rows_free(ctx *c)
 		for (int k = 0; k < NCOLS; k++)
 			free(c->rows[i].cell[k]);
 	free(c->rows);
+	free(c->idx);
 	for (int k = 0; k < NCOLS; k++)
 		free(c->headers[k]);
 }
@@ -290,19 +340,17 @@ static mdg_rc validate(ctx *c, const sheet *s)
 		c->nrows++;
 	}
 	/* Duplicate ids: report each repeat with the row of its first use. */
+	if (rc == MDG_OK)
+		rc = id_index_build(c);
 	for (size_t i = 0; i < c->nrows && rc == MDG_OK; i++) {
 		const char *id = c->rows[i].cell[COL_ID];
 		if (id == NULL || !id[0])
 			continue;
-		for (size_t j = 0; j < i; j++) {
-			const char *prev = c->rows[j].cell[COL_ID];
-			if (prev && strcmp(prev, id) == 0) {
-				rc = problem(r, c->rows[i].line, c->headers[COL_ID],
-					     "duplicate id '%s' (first used in row %zu)",
-					     id, c->rows[j].line);
-				break;
-			}
-		}
+		size_t first = id_index_find(c, id);
+		if (first < i)
+			rc = problem(r, c->rows[i].line, c->headers[COL_ID],
+				     "duplicate id '%s' (first used in row %zu)", id,
+				     c->rows[first].line);
 	}
 	if (rc == MDG_OK && c->nrows == 0)
 		rc = problem(r, hline, "", "no Q&A rows below the header");
@@ -357,10 +405,7 @@ static mdg_rc diff(ctx *c)
 	sqlite3_bind_int64(st, 1, bot.active_version);
 	while (rc == MDG_OK && sqlite3_step(st) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
-		int found = 0;
-		for (size_t i = 0; i < c->nrows && !found; i++)
-			found = strcmp(c->rows[i].cell[COL_ID], id) == 0;
-		if (!found)
+		if (id_index_find(c, id) == SIZE_MAX)
 			rc = push_id(&c->rep->removed, &c->rep->nremoved, id);
 	}
 	sqlite3_reset(st);

@@ -4,16 +4,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the tokenizer was registered with (one per connection). */
+typedef struct registration {
+	nlp_model *model;
+	nlp_tagger *shared; /* the connection's tagger, or NULL */
+} registration;
+
 typedef struct tokenizer {
 	nlp_tagger *tagger;
+	int owned;
 } tokenizer;
 
 static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
 {
+	registration *reg = ctx;
 	tokenizer *t = calloc(1, sizeof *t);
 	if (t == NULL)
 		return SQLITE_NOMEM;
-	if (nlp_tagger_new(ctx, &t->tagger, NULL) != MDG_OK) {
+	if (reg->shared) {
+		t->tagger = reg->shared;
+	} else if (nlp_tagger_new(reg->model, &t->tagger, NULL) == MDG_OK) {
+		t->owned = 1;
+	} else {
 		free(t);
 		return SQLITE_ERROR;
 	}
@@ -26,7 +38,8 @@ static void tok_delete(Fts5Tokenizer *p)
 	tokenizer *t = (tokenizer *)p;
 	if (t == NULL)
 		return;
-	nlp_tagger_free(t->tagger);
+	if (t->owned)
+		nlp_tagger_free(t->tagger);
 	free(t);
 }
 
@@ -89,7 +102,8 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 	return rc == MDG_OK ? SQLITE_OK : SQLITE_ERROR;
 }
 
-mdg_rc nlp_fts5_register(sqlite3 *db, nlp_model *model, char **err)
+mdg_rc nlp_fts5_register(sqlite3 *db, nlp_model *model, nlp_tagger *shared,
+			 char **err)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *st = NULL;
@@ -101,8 +115,14 @@ mdg_rc nlp_fts5_register(sqlite3 *db, nlp_model *model, char **err)
 	sqlite3_finalize(st);
 	if (api == NULL || api->iVersion < 2)
 		return mdg_fail(err, MDG_ERR_DB, "FTS5 API not available");
+	registration *reg = calloc(1, sizeof *reg);
+	if (reg == NULL)
+		return MDG_ERR_NOMEM;
+	reg->model = model;
+	reg->shared = shared;
 	fts5_tokenizer tk = {tok_create, tok_delete, tok_tokenize};
-	if (api->xCreateTokenizer(api, "mecab", model, &tk, NULL) != SQLITE_OK)
+	/* FTS5 frees reg with free() when the connection closes. */
+	if (api->xCreateTokenizer(api, "mecab", reg, &tk, free) != SQLITE_OK)
 		return mdg_fail(err, MDG_ERR_DB, "cannot register tokenizer: %s",
 				sqlite3_errmsg(db));
 	return MDG_OK;

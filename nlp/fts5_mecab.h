@@ -22,9 +22,13 @@
 size_t nlp_bigram(const char *a, size_t an, const char *b, size_t bn, char *out,
 		  size_t cap);
 
-/* Registers the tokenizer "mecab" on db. The model must outlive db; each
- * FTS5 table instance on db creates its own tagger (a connection belongs
- * to one thread at a time). */
-mdg_rc nlp_fts5_register(sqlite3 *db, nlp_model *model, char **err);
+/* Registers the tokenizer "mecab" on db. The model must outlive db. With
+ * shared == NULL each FTS5 table instance creates its own tagger; otherwise
+ * every instance uses shared (the connection's own tagger, which must
+ * outlive db): a connection belongs to one thread at a time, and text the
+ * caller just analysed is then replayed from the tagger's memo instead of
+ * being analysed twice. */
+mdg_rc nlp_fts5_register(sqlite3 *db, nlp_model *model, nlp_tagger *shared,
+			 char **err);
 
 #endif

@@ -17,10 +17,32 @@ struct nlp_model {
 	char *dicdir;
 };
 
+/* The last few texts a tagger analysed, with their terms. An import
+ * analyses each field for its statistics and then FTS5 analyses the same
+ * text again through the tokenizer on the same connection: the second time
+ * is a replay instead of a second MeCab run. */
+#define MEMO_SLOTS 8
+#define MEMO_MAX_TEXT 16384
+
+typedef struct memo_term {
+	size_t term_off, term_len, reading_off, start, end;
+} memo_term;
+
+typedef struct memo {
+	char *text;
+	size_t len;
+	mdg_buf strings; /* term and reading bytes, NUL-separated */
+	memo_term *terms;
+	size_t nterms, cap;
+} memo;
+
 struct nlp_tagger {
 	nlp_model *m;
 	mecab_t *tagger;
 	mecab_lattice_t *lattice;
+	memo memo[MEMO_SLOTS];
+	int memo_next;
+	memo *recording; /* slot being filled by the current analysis */
 };
 
 const char *nlp_default_dicdir(void)
@@ -153,10 +175,20 @@ mdg_rc nlp_tagger_new(nlp_model *m, nlp_tagger **out, char **err)
 	return MDG_OK;
 }
 
+static void memo_clear(memo *e)
+{
+	free(e->text);
+	free(e->terms);
+	mdg_buf_free(&e->strings);
+	memset(e, 0, sizeof *e);
+}
+
 void nlp_tagger_free(nlp_tagger *t)
 {
 	if (t == NULL)
 		return;
+	for (int i = 0; i < MEMO_SLOTS; i++)
+		memo_clear(&t->memo[i]);
 	if (t->lattice)
 		mecab_lattice_destroy(t->lattice);
 	if (t->tagger)
@@ -315,8 +347,45 @@ static int find_ascii_runs(const char *s, size_t n, ascii_run *runs, int max)
 	return nr;
 }
 
-static int emit_ascii(const char *text, const ascii_run *r, nlp_term_cb cb,
-		      void *ctx)
+/* Records a term into the memo slot being filled, then passes it on. */
+typedef struct recorder {
+	nlp_tagger *t;
+	nlp_term_cb cb;
+	void *ctx;
+	int ok; /* recording still consistent */
+} recorder;
+
+static int deliver(recorder *r, const nlp_term *nt)
+{
+	memo *e = r->t->recording;
+	if (e && r->ok) {
+		if (e->nterms == e->cap) {
+			size_t ncap = e->cap ? e->cap * 2 : 32;
+			memo_term *nv = realloc(e->terms, ncap * sizeof *nv);
+			if (nv == NULL)
+				r->ok = 0;
+			else
+				e->terms = nv, e->cap = ncap;
+		}
+		if (r->ok) {
+			memo_term *mt = &e->terms[e->nterms];
+			mt->term_off = e->strings.len;
+			mt->term_len = nt->len;
+			r->ok = mdg_buf_add(&e->strings, nt->term, nt->len) == MDG_OK &&
+				mdg_buf_add(&e->strings, "", 1) == MDG_OK;
+			mt->reading_off = e->strings.len;
+			r->ok = r->ok && mdg_buf_adds(&e->strings, nt->reading) == MDG_OK &&
+				mdg_buf_add(&e->strings, "", 1) == MDG_OK;
+			mt->start = nt->start;
+			mt->end = nt->end;
+			if (r->ok)
+				e->nterms++;
+		}
+	}
+	return r->cb(r->ctx, nt);
+}
+
+static int emit_ascii(const char *text, const ascii_run *r, recorder *rec)
 {
 	char tb[MAX_TERM];
 	size_t n = r->end - r->start;
@@ -329,7 +398,7 @@ static int emit_ascii(const char *text, const ascii_run *r, nlp_term_cb cb,
 	tb[n] = '\0';
 	nlp_term nt = {.term = tb, .len = n, .reading = "", .start = r->start,
 		       .end = r->start + n};
-	return cb(ctx, &nt);
+	return deliver(rec, &nt);
 }
 
 static mdg_rc cb_rc(int rc)
@@ -337,11 +406,8 @@ static mdg_rc cb_rc(int rc)
 	return rc > 0 && rc <= MDG_ERR_VALIDATION ? (mdg_rc)rc : MDG_ERR_INVALID;
 }
 
-mdg_rc nlp_tagger_terms(nlp_tagger *t, const char *text, size_t n,
-			nlp_term_cb cb, void *ctx)
+static mdg_rc analyse(nlp_tagger *t, const char *text, size_t n, recorder *rec)
 {
-	if (n == 0)
-		return MDG_OK;
 	ascii_run runs[MAX_ASCII_RUNS];
 	int nruns = find_ascii_runs(text, n, runs, MAX_ASCII_RUNS), next_run = 0;
 	mecab_lattice_set_sentence2(t->lattice, text, n);
@@ -356,7 +422,7 @@ mdg_rc nlp_tagger_terms(nlp_tagger *t, const char *text, size_t n,
 			continue;
 		size_t ns = (size_t)(node->surface - text), ne = ns + node->length;
 		while (next_run < nruns && runs[next_run].start <= ns) {
-			int rc = emit_ascii(text, &runs[next_run++], cb, ctx);
+			int rc = emit_ascii(text, &runs[next_run++], rec);
 			if (rc)
 				return cb_rc(rc);
 		}
@@ -398,14 +464,58 @@ mdg_rc nlp_tagger_terms(nlp_tagger *t, const char *text, size_t n,
 			.start = ns,
 			.end = ne,
 		};
-		int rc = cb(ctx, &nt);
+		int rc = deliver(rec, &nt);
 		if (rc)
 			return cb_rc(rc);
 	}
 	while (next_run < nruns) {
-		int rc = emit_ascii(text, &runs[next_run++], cb, ctx);
+		int rc = emit_ascii(text, &runs[next_run++], rec);
 		if (rc)
 			return cb_rc(rc);
 	}
 	return MDG_OK;
+}
+
+mdg_rc nlp_tagger_terms(nlp_tagger *t, const char *text, size_t n,
+			nlp_term_cb cb, void *ctx)
+{
+	if (n == 0)
+		return MDG_OK;
+	for (int i = 0; i < MEMO_SLOTS; i++) {
+		memo *e = &t->memo[i];
+		if (e->text == NULL || e->len != n || memcmp(e->text, text, n) != 0)
+			continue;
+		for (size_t k = 0; k < e->nterms; k++) {
+			const memo_term *mt = &e->terms[k];
+			nlp_term nt = {.term = e->strings.data + mt->term_off,
+				       .len = mt->term_len,
+				       .reading = e->strings.data + mt->reading_off,
+				       .start = mt->start,
+				       .end = mt->end};
+			int rc = cb(ctx, &nt);
+			if (rc)
+				return cb_rc(rc);
+		}
+		return MDG_OK;
+	}
+	recorder r = {.t = t, .cb = cb, .ctx = ctx, .ok = 1};
+	memo *e = NULL;
+	if (n <= MEMO_MAX_TEXT) {
+		e = &t->memo[t->memo_next];
+		t->memo_next = (t->memo_next + 1) % MEMO_SLOTS;
+		memo_clear(e);
+		t->recording = e;
+	}
+	mdg_rc rc = analyse(t, text, n, &r);
+	t->recording = NULL;
+	if (e) {
+		/* Keep the slot only for a complete, successful analysis. */
+		if (rc == MDG_OK && r.ok && (e->text = malloc(n)) != NULL) {
+			memcpy(e->text, text, n);
+			e->len = n;
+		} else {
+			memo_clear(e);
+		}
+	}
+	return rc;
 }

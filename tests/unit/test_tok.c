@@ -94,7 +94,7 @@ static void fts5_tests(void)
 		return;
 	sqlite3 *db = NULL;
 	sqlite3_open(":memory:", &db);
-	CHECK(nlp_fts5_register(db, m, NULL) == MDG_OK, "tokenizer registered");
+	CHECK(nlp_fts5_register(db, m, NULL, NULL) == MDG_OK, "tokenizer registered");
 	int rc = sqlite3_exec(db,
 			      "CREATE VIRTUAL TABLE t USING fts5(body, tokenize='mecab');"
 			      "INSERT INTO t(rowid, body) VALUES(1, 'パスワードを忘れた場合の再設定');"
