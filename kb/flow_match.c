@@ -19,11 +19,35 @@ static const char *const negations[] = {
 	"はありません", "はいない", "はしていない", "はしてない", "もない",
 	"もありません", "以外", "とは違", "とはちが", NULL};
 
+/* Negations that follow a verb's ending: 「締め付けられ|ることはない」. */
+static const char *const nominal_negations[] = {
+	"ことはな", "ことはありません", "ことはございません", "ことな", "わけではな",
+	"わけじゃな", "わけでな", "訳ではな", "ってことはな", NULL};
+
+static int starts_with_any(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strncmp(s, *list, strlen(*list)) == 0)
+			return 1;
+	return 0;
+}
+
 int flow_negated_after(const char *s)
 {
-	for (const char *const *n = negations; *n; n++)
-		if (strncmp(s, *n, strlen(*n)) == 0)
+	if (starts_with_any(s, negations) || starts_with_any(s, nominal_negations))
+		return 1;
+	/* Skip up to three hiragana of a verb ending (る, た, ている). */
+	for (int i = 0; i < 3; i++) {
+		uint32_t cp;
+		if (*s == '\0')
+			break;
+		size_t k = nlp_utf8_decode(s, &cp);
+		if (cp < 0x3041 || cp > 0x3096)
+			break;
+		s += k;
+		if (starts_with_any(s, nominal_negations))
 			return 1;
+	}
 	return 0;
 }
 
