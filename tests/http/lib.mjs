@@ -103,9 +103,11 @@ export async function startServer(opts = {}) {
     exited,
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      const timeout = new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`server did not stop:\n${log}`)), 30000));
-      const r = await Promise.race([exited, timeout]);
+      let timer;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`server did not stop:\n${log}`)), 30000);
+      });
+      const r = await Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
       running.delete(server);
       return { ...r, log };
     },
