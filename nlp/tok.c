@@ -47,7 +47,7 @@ struct nlp_tagger {
 
 const char *nlp_default_dicdir(void)
 {
-	return "/var/lib/mecab/dic/unidic";
+	return "/var/lib/mecab/dic/ipadic-utf8";
 }
 
 /* Splits a MeCab feature string (CSV, UniDic quotes some fields) into
