@@ -254,6 +254,24 @@ int main(void)
 	kb_report_free(rep);
 	sheet_free(ex);
 
+	/* One dictionary per database. */
+	nlp_model *other = NULL;
+	kb *k2 = NULL;
+	if (nlp_model_open("/var/lib/mecab/dic/unidic", &other, NULL) == MDG_OK &&
+	    kb_open(path, other, 0, &k2, NULL) == MDG_OK) {
+		s = make_sheet(1, rows);
+		char *e2 = NULL;
+		CHECK(kb_import(k2, "other", s, &o, &rep, &e2) == MDG_ERR_CONFIG &&
+			      e2 && strstr(e2, "ipadic"),
+		      "import with another dictionary is refused, naming the right one");
+		free(e2);
+		sheet_free(s);
+	} else {
+		CHECK(0, "second dictionary opens");
+	}
+	kb_close(k2);
+	nlp_model_close(other);
+
 	kb_close(k);
 	nlp_model_close(m);
 	free(err);
