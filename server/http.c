@@ -508,6 +508,12 @@ void http_stop(srv_app *a, int timeout, const sigset_t *sigs)
 	if (daemon_ == NULL)
 		return;
 	listen_fd = MHD_quiesce_daemon(daemon_);
+	/* MHD no longer accepts, but the kernel would still queue new
+	 * connections on the listening socket until it is closed (which must
+	 * wait until after MHD_stop_daemon). shutdown() stops the listening
+	 * now, so new clients are refused instead of left hanging. */
+	if (listen_fd != MHD_INVALID_SOCKET)
+		shutdown(listen_fd, SHUT_RDWR);
 	double until = app_now() + timeout;
 	unsigned n;
 	while ((n = http_inflight()) > 0 && app_now() < until) {
