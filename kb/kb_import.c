@@ -451,11 +451,14 @@ mdg_rc kb_import(kb *k, const char *bot, const sheet *s, const kb_import_opts *o
 		return mdg_fail(err, MDG_ERR_INVALID,
 				"invalid bot id '%s' (use 1-64 of a-z, 0-9, '-', '_')",
 				bot);
+	mdg_rc rc = kb_version_check_dicdir(k, err);
+	if (rc != MDG_OK)
+		return rc;
 	ctx c = {.k = k, .bot = bot, .o = o, .err = err};
 	c.rep = calloc(1, sizeof *c.rep);
 	if (c.rep == NULL)
 		return MDG_ERR_NOMEM;
-	mdg_rc rc = validate(&c, s);
+	rc = validate(&c, s);
 	if (rc == MDG_OK && c.rep->nproblems == 0)
 		rc = diff(&c);
 	if (rc == MDG_OK && c.rep->nproblems == 0 && !o->dry_run) {

@@ -81,6 +81,25 @@ static mdg_rc step_done(kb *k, sqlite3_stmt *st, char **err)
 	return MDG_OK;
 }
 
+mdg_rc kb_version_check_dicdir(kb *k, char **err)
+{
+	/* Every bot in a database is indexed with one dictionary: queries are
+	 * analysed with the recorded one, so a mixed database would mis-rank. */
+	sqlite3_stmt *st = kb_stmt(k, "SELECT value FROM meta WHERE key='dicdir'", err);
+	if (st == NULL)
+		return MDG_ERR_DB;
+	mdg_rc rc = MDG_OK;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0),
+		   nlp_model_dicdir(kb_model(k))) != 0)
+		rc = mdg_fail(err, MDG_ERR_CONFIG,
+			      "this database is indexed with the MeCab dictionary %s; "
+			      "import with --dicdir %s",
+			      sqlite3_column_text(st, 0), sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc;
+}
+
 mdg_rc kb_version_begin(kb *k, const char *bot, int internal, const char *source,
 			kb_version_builder **out, char **err)
 {
@@ -91,22 +110,8 @@ mdg_rc kb_version_begin(kb *k, const char *bot, int internal, const char *source
 	b->k = k;
 	b->err = err;
 	mdg_rc rc = MDG_OK;
-	/* Every bot in a database is indexed with one dictionary: queries are
-	 * analysed with the recorded one, so a mixed database would mis-rank. */
-	sqlite3_stmt *dst = kb_stmt(k, "SELECT value FROM meta WHERE key='dicdir'", err);
-	if (dst == NULL)
-		goto db_fail;
-	if (sqlite3_step(dst) == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(dst, 0),
-		   nlp_model_dicdir(kb_model(k))) != 0) {
-		rc = mdg_fail(err, MDG_ERR_CONFIG,
-			      "this database is indexed with the MeCab dictionary %s; "
-			      "import with --dicdir %s",
-			      sqlite3_column_text(dst, 0), sqlite3_column_text(dst, 0));
-		sqlite3_reset(dst);
+	if ((rc = kb_version_check_dicdir(k, err)) != MDG_OK)
 		goto fail;
-	}
-	sqlite3_reset(dst);
 	/* Create the bot on first import; --internal may restrict an existing
 	 * bot, but nothing here ever makes an internal bot public. */
 	sqlite3_stmt *st = kb_stmt(k,

@@ -18,6 +18,9 @@ typedef struct kb_qa_fields {
 	size_t line;
 } kb_qa_fields;
 
+/* MDG_ERR_CONFIG if the database was indexed with another dictionary. */
+mdg_rc kb_version_check_dicdir(kb *k, char **err);
+
 mdg_rc kb_version_begin(kb *k, const char *bot, int internal, const char *source,
 			kb_version_builder **out, char **err);
 mdg_rc kb_version_add_qa(kb_version_builder *b, const kb_qa_fields *f, char **err);

@@ -261,7 +261,9 @@ int main(void)
 	    kb_open(path, other, 0, &k2, NULL) == MDG_OK) {
 		s = make_sheet(1, rows);
 		char *e2 = NULL;
+		rep = NULL;
 		CHECK(kb_import(k2, "other", s, &o, &rep, &e2) == MDG_ERR_CONFIG &&
+			      rep == NULL &&
 			      e2 && strstr(e2, "ipadic"),
 		      "import with another dictionary is refused, naming the right one");
 		free(e2);
