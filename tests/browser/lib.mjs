@@ -61,9 +61,10 @@ export async function startSample({ prepare, listen } = {}) {
 // A fresh browser context (empty sessionStorage) and page. Every request
 // is recorded, so tests can check that nothing leaves the server's origin;
 // page errors, console errors and CSP violations are collected.
-export async function openPage(browser, server, { viewport, mobile = false, reducedMotion } = {}) {
+export async function openPage(browser, server, { viewport, mobile = false, reducedMotion, scale = 1 } = {}) {
   const context = await browser.newContext({
     viewport: viewport ?? { width: 1280, height: 900 },
+    deviceScaleFactor: scale,
     isMobile: mobile,
     hasTouch: mobile,
     locale: 'ja-JP',
@@ -89,8 +90,18 @@ export function widget(page, mode = 'launcher', bot = 'resident') {
   return page.locator(`[data-madoguchi-mode="${mode}"][data-madoguchi-bot="${bot}"]`);
 }
 
-export function shot(page, name) {
-  return page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+// Saves a screenshot once smooth scrolling has settled, with CSS
+// animations run to their end (messages fade in).
+export async function shot(page, name) {
+  let last = null;
+  for (let i = 0; i < 40; i++) {
+    const now = await page.evaluate(() => [...document.querySelectorAll('.madoguchi-host')]
+      .map((h) => h.shadowRoot.querySelector('.mdg-log')?.scrollTop ?? 0).join());
+    if (now === last) break;
+    last = now;
+    await page.waitForTimeout(60);
+  }
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), animations: 'disabled' });
 }
 
 export const input = (w) => w.getByRole('textbox', { name: '質問を入力' });

@@ -322,6 +322,18 @@ test('accessibility: labelled controls, WCAG AA contrast, 200 % text, reduced mo
   assert.deepEqual(fit, { inView: true, formInside: true, noSideScroll: true });
   await shot(page, '10-text-200-percent');
   await clean(p);
+
+  // Browser zoom at 200 % on a 1280×900 window: a 640×450 CSS-pixel
+  // viewport. The chat takes the whole window and everything stays usable.
+  const z = await openPage(browser, srv, { viewport: { width: 640, height: 450 }, scale: 2 });
+  await z.page.goto(`${srv.url}/`);
+  const zw = await openLauncher(z.page);
+  await ask(zw, '自動車税の納付方法を教えてください');
+  const zb = await zw.locator('.mdg-panel').boundingBox();
+  assert.deepEqual([zb.x, zb.y, zb.width, zb.height], [0, 0, 640, 450]);
+  for (const name of ['最初から', '閉じる', '送信']) assert.ok(await zw.getByRole('button', { name }).isVisible(), name);
+  await shot(z.page, '11-zoom-200-percent');
+  await clean(z);
 });
 
 test('safe rendering: HTML typed by the user and HTML in the knowledge base are shown as text', async () => {
@@ -333,7 +345,7 @@ test('safe rendering: HTML typed by the user and HTML in the knowledge base are 
   await ask(w, evil);
   assert.equal(await w.locator('.mdg-msg--user .mdg-bubble').last().innerText(), evil);
   assert.equal(await w.locator('img, script, iframe').count(), 0);
-  await shot(page, '11-html-as-text');
+  await shot(page, '12-html-as-text');
 
   // A page of the site embedding another bot, whose answers carry HTML.
   await page.route(`${srv.url}/embed-test.html`, (route) => route.fulfill({
@@ -359,16 +371,16 @@ test('phone (390×844): the launcher opens a full-screen chat that fits without 
   const p = await openPage(browser, srv, { viewport: { width: 390, height: 844 }, mobile: true });
   const { page } = p;
   await page.goto(`${srv.url}/`);
-  await shot(page, '12-phone-page');
+  await shot(page, '13-phone-page');
   const w = await openLauncher(page);
   const box = await w.locator('.mdg-panel').boundingBox();
   assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 390, 844]);
-  await shot(page, '13-phone-open');
+  await shot(page, '14-phone-open');
   await ask(w, '自動車税の納付方法を教えてください');
-  await shot(page, '14-phone-answer');
+  await shot(page, '15-phone-answer');
   const c = await ask(w, 'パスポート');
   await c.getByRole('button').first().waitFor();
-  await shot(page, '15-phone-candidates');
+  await shot(page, '16-phone-candidates');
   const over = await page.evaluate(() => {
     const r = document.querySelector('[data-madoguchi-mode=launcher]').shadowRoot;
     const log = r.querySelector('.mdg-log');
@@ -401,7 +413,7 @@ test('staff page: no answer without the API key, answers with the key the portal
   await w.getByRole('button', { name: 'もう一度送る' }).click();
   const a = await waitBot(w, n);
   assert.match(await a.innerText(), /パスワード/);
-  await shot(page, '16-staff-helpdesk');
+  await shot(page, '17-staff-helpdesk');
   assert.deepEqual(p.errors.filter((e) => !/status of 401/.test(e)), []);
   await clean(p, { allowErrors: true });
 });
