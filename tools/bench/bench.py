@@ -12,6 +12,8 @@ Prints a table and writes build/bench/results.json. Everything runs on
   BENCH_SCALE=1000,10000,100000   knowledge-base sizes for the scaling runs
   BENCH_SCALE_DURATION=10s BENCH_SCALE_CONNS=16 BENCH_SCALE_GROONGA=1
   BENCH_PROFILE=1 BENCH_PROFILE_DURATION=10s   perf CPU split (needs perf)
+  BENCH_PROFILE_SCALE=10000  also profile the scaling run of this size ("" = no)
+  BENCH_DICDIR=DIR         MeCab dictionary for the imports (default: madoguchi's)
   BENCH_SECTIONS=import,chat,groonga,scale,profile   run only some parts
   BENCH_DATA=../shared/data/pref-faq   kb.tsv + dev-queries.tsv
   BENCH_BOT=pref           bot id used for the benchmark knowledge bases
@@ -19,6 +21,8 @@ Prints a table and writes build/bench/results.json. Everything runs on
   BENCH_SERVER_ARGS=...    extra arguments for madoguchi-server
   BENCH_CHAT_EXPECT='"reply":'  substring every 2xx chat body must contain
   MDG_BIN, MDG_SERVER      binaries (default build/madoguchi, build/madoguchi-server)
+
+`bench.py --report` prints the table of the last build/bench/results.json again.
 """
 import datetime
 import json
@@ -70,6 +74,8 @@ CFG = {
     "scale_groonga": env("BENCH_SCALE_GROONGA", "1") == "1",
     "profile": env("BENCH_PROFILE", "1") == "1",
     "profile_duration": env("BENCH_PROFILE_DURATION", "10s"),
+    "profile_scale": env("BENCH_PROFILE_SCALE", "10000"),
+    "dicdir": env("BENCH_DICDIR", ""),
     "sections": set(env("BENCH_SECTIONS", "import,chat,groonga,scale,profile").split(",")),
     "data": env("BENCH_DATA", os.path.join(ROOT, "..", "shared", "data", "pref-faq")),
     "bot": env("BENCH_BOT", "pref"),
@@ -285,7 +291,8 @@ def mdg_import(db, src):
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(db + suffix):
             os.remove(db + suffix)
-    return timed([CFG["bin"], "import", "--db", db, "--bot", CFG["bot"], src])
+    extra = ["--dicdir", CFG["dicdir"]] if CFG["dicdir"] else []
+    return timed([CFG["bin"], "import", "--db", db, "--bot", CFG["bot"]] + extra + [src])
 
 
 def make_xlsx(tsv, db, out):
@@ -386,7 +393,7 @@ def chat_session(db, reqfile, conns, duration, name, profile=False):
         out.update({"ready_ms": round(ready * 1000, 1), "runs": runs,
                     "metrics": scrape_metrics(base)})
         if profile:
-            out["profile"] = perf_profile(p.pid, base, reqfile)
+            out["profile"] = perf_profile(p.pid, base, reqfile, conns[0])
         if p.poll() is not None:
             raise RuntimeError(f"madoguchi-server died during the run (see {WORK}/{name}.log)")
         return out
@@ -411,19 +418,19 @@ def groonga_session(db, reqfile, conns, duration, name):
         stop(p)
 
 
-def perf_profile(pid, base, reqfile):
+def perf_profile(pid, base, reqfile, conns):
     if not shutil.which("perf"):
         return {"skipped": "perf not installed"}
     data = os.path.join(WORK, "perf.data")
     dur = seconds(CFG["profile_duration"])
-    log(f"  perf record -p {pid} for {dur:.0f} s under wrk -c{CFG['conns'][0]}")
+    log(f"  perf record -p {pid} for {dur:.0f} s under wrk -c{conns}")
     perf = subprocess.Popen(["perf", "record", "-q", "-F", "299", "--call-graph",
                              "dwarf,8192", "-p", str(pid), "-o", data, "--",
                              "sleep", str(dur)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     CHILDREN.append(perf)
     try:
-        load = wrk(base, reqfile, CFG["conns"][0], f"{dur + 1:.0f}s", CFG["chat_expect"], pid)
+        load = wrk(base, reqfile, conns, f"{dur + 1:.0f}s", CFG["chat_expect"], pid)
         _, err = perf.communicate(timeout=dur + 60)
     finally:
         if perf.poll() is None:
@@ -435,8 +442,8 @@ def perf_profile(pid, base, reqfile):
     sys.path.insert(0, HERE)
     import cpu_split  # tools/bench/cpu_split.py
     r = cpu_split.split(data, CFG["server"], ROOT)
-    r["under_load"] = {k: load[k] for k in ("rps", "p99_ms", "server_cpu_us_per_req")
-                       if k in load}
+    r["under_load"] = {k: load[k] for k in ("connections", "rps", "p99_ms",
+                                             "server_cpu_us_per_req") if k in load}
     cpu = load.get("server_cpu_us_per_req")
     if cpu:
         r["us_per_request"] = {k: round(cpu * v / 100, 1) for k, v in r["components"].items()}
@@ -501,10 +508,16 @@ def targets(res):
                   ratio >= TARGETS["throughput_vs_groonga"]))
     if c16:
         t.append(("p99 <= 5 ms @16", f"{c16['p99_ms']:.2f} ms", c16["p99_ms"] <= TARGETS["p99_ms_16"]))
-    if chat:
-        bad = sum(r["non2xx"] + sum(r["socket_errors"].values()) for r in chat["runs"])
-        t.append(("zero non-2xx / socket errors", str(bad), bad == 0))
     scale = res.get("scale", {}).get("madoguchi", {})
+    sessions = ([chat] if chat else []) + list(scale.values())
+    if sessions:
+        runs = [r for s in sessions for r in s["runs"]]
+        bad = sum(r["non2xx"] + r["bad_body"] + sum(r["socket_errors"].values()) for r in runs)
+        dropped = sum(s.get("metrics", {}).get("madoguchi_turnlog_dropped_total", 0)
+                      for s in sessions)
+        t.append(("zero non-2xx (all madoguchi runs)",
+                  f"{bad} of {sum(r['requests'] for r in runs)}; turn log dropped "
+                  f"{dropped:.0f}", bad == 0))
     for size, key, lim in (("10000", "rss_mib_10k", 64), ("100000", "rss_mib_100k", 256)):
         s = scale.get(size)
         if s and s.get("rss_peak_kib"):
@@ -596,16 +609,24 @@ def report(res):
                          ("groonga_100k_s", "Groonga load 100k")):
             if k in imp:
                 L.append(f"  {label:32}{imp[k]:>8.2f} s")
-    prof = chat.get("profile") if chat else None
-    if prof and prof.get("components"):
+    profs = []
+    if chat and chat.get("profile"):
+        profs.append((f"benchmark KB ({res.get('kb_rows')} Q&A)", chat["profile"]))
+    for n, sess in (scale or {}).get("madoguchi", {}).items():
+        if sess.get("profile"):
+            profs.append((f"{n} Q&A", sess["profile"]))
+    for what, prof in profs:
+        if not prof.get("components"):
+            L.append(f"\nprofile ({what}): {prof.get('skipped')}")
+            continue
         L.append("")
         ul = prof.get("under_load", {})
-        L.append(f"CPU split of madoguchi-server under wrk -c{CFG['conns'][0]} "
+        L.append(f"CPU split of madoguchi-server, {what}, under wrk -c{ul.get('connections')} "
                  f"({prof['samples']} perf samples, {fmt(ul.get('server_cpu_us_per_req'), '.0f')} "
                  f"µs CPU/request):")
         us = prof.get("us_per_request", {})
-        for k, v in list(prof["components"].items())[:14]:
-            L.append(f"  {v:5.1f}%  {fmt(us.get(k), '6.1f')} µs  {k}")
+        for k, v in list(prof["components"].items())[:12]:
+            L.append(f"  {v:5.1f}%  {fmt(us.get(k), '7.1f')} µs  {k}")
         for comp, rows in list(prof.get("sqlite_call_sites", {}).items())[:2]:
             L.append(f"  {comp}, by statement:")
             for loc, text, v in rows[:3]:
@@ -615,8 +636,6 @@ def report(res):
                 f"{k.split(' [')[0]} {v}%" for k, v in prof["own_functions"][:6]))
         L.append("  hottest leaf functions: " + ", ".join(
             f"{k} {v}%" for k, v in prof["top_leaf"][:6]))
-    elif prof:
-        L.append(f"\nprofile: {prof.get('skipped')}")
     t = targets(res)
     if t:
         L.append("")
@@ -631,6 +650,12 @@ def report(res):
 # ---------------------------------------------------------------- main
 
 def main():
+    if sys.argv[1:] == ["--report"]:  # reprint the last run's table
+        with open(os.path.join(OUT, "results.json")) as f:
+            res = json.load(f)
+        CFG.update({k: v for k, v in res["config"].items() if k != "sections"})
+        print(report(res))
+        return
     if not shutil.which("wrk"):
         sys.exit("bench: wrk not found (tools/deps.sh bench)")
     secs = CFG["sections"]
@@ -701,7 +726,8 @@ def main():
                     log(f"madoguchi-server, {n} Q&A")
                     sc["madoguchi"][str(n)] = chat_session(
                         dbs[n], chat_req, [CFG["scale_conns"]], CFG["scale_duration"],
-                        f"server-{n}")
+                        f"server-{n}", profile="profile" in secs and CFG["profile"]
+                        and CFG["profile_scale"] == str(n))
                 if CFG["scale_groonga"]:
                     src = os.path.join(WORK, f"kb{n // 1000}k.{'csv' if n >= 100000 else 'tsv'}")
                     tsv = src
