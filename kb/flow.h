@@ -264,6 +264,7 @@ typedef struct flow_path {
 	const char *answer_title, *answer_text;
 	int level;
 	const char *jump_flow;
+	const char *leaf_node; /* id of the leaf node ("" for a jump) */
 } flow_path;
 
 /* Calls cb for every path from every flow's start to a leaf (edges that

@@ -651,7 +651,7 @@ typedef struct paths {
 static void paths_dfs(paths *P, int node, size_t depth)
 {
 	const flow_node *n = &P->f->nodes[node];
-	flow_path p = {P->f->id, P->f->title, P->steps, depth, "", "", 0, NULL};
+	flow_path p = {P->f->id, P->f->title, P->steps, depth, "", "", 0, NULL, n->id};
 	if (n->kind == FLOW_NODE_ANSWER) {
 		p.answer_title = n->title;
 		p.answer_text = n->text;
@@ -669,8 +669,8 @@ static void paths_dfs(paths *P, int node, size_t depth)
 		const flow_opt *o = &n->opts[i];
 		P->steps[depth] = (flow_step){n->text, n->summary, o->label};
 		if (o->jump_flow >= 0) {
-			flow_path j = {P->f->id, P->f->title, P->steps, depth + 1,
-				       "",       "",          0,        P->s->flows[o->jump_flow].id};
+			flow_path j = {P->f->id, P->f->title, P->steps, depth + 1, "", "", 0,
+				       P->s->flows[o->jump_flow].id, ""};
 			P->stop = P->cb(P->ctx, &j);
 		} else if (o->next_node >= 0 && !P->on_path[o->next_node] &&
 			   depth + 1 < FLOW_MAX_NODES) {

@@ -22,6 +22,7 @@
 #include "../kb/kb_search.h"
 #include "../nlp/mask.h"
 #include "../nlp/norm.h"
+#include "api_flow.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -52,6 +53,7 @@ typedef struct chat_ctx {
 	const char *decision;
 	char qa_id[MAX_QA_ID_BYTES + 1];
 	double score;
+	char *flow_resume; /* flow position a search interrupted (api_flow.h) */
 } chat_ctx;
 
 /* ---------- request checks shared by chat and feedback ---------- */
@@ -327,11 +329,21 @@ static mdg_rc answer_reply(chat_ctx *c, const kb_qa *qa, json_t **reply)
 	return MDG_OK;
 }
 
-/* Hook for the decision-tree issue: a Q&A whose flow column names a flow
- * will start that flow here (reply types flow, triage_result, emergency,
- * handoff). Until flows exist, such a Q&A is answered like any other. */
+/* A Q&A whose flow column names one of the bot's flows starts it (reply
+ * type flow, see api_flow.h); otherwise, or if the flows cannot be read,
+ * it is answered like any other. */
 static mdg_rc reply_for_qa(chat_ctx *c, const kb_qa *qa, json_t **reply)
 {
+	if (qa->flow[0]) {
+		char *err = NULL;
+		mdg_rc rc = api_flow_start_qa(c->k, c->bot.name, &c->st, qa, reply, &err);
+		free(err);
+		if (rc == MDG_OK && *reply) {
+			remember_answer(c, qa);
+			c->decision = api_flow_reply_type(*reply);
+			return MDG_OK;
+		}
+	}
 	return answer_reply(c, qa, reply);
 }
 
@@ -492,12 +504,26 @@ static enum MHD_Result search_turn(chat_ctx *c, const char *msg, size_t len,
 		c->logged_query = NULL;
 	if (res->nhits)
 		c->score = res->hits[0].score;
-	if (res->decision == KB_DECISION_ANSWER || context_decides(c, res))
+	int answer = res->decision == KB_DECISION_ANSWER || context_decides(c, res);
+	/* A flow's trigger phrase in the message starts it, unless the answer
+	 * is a Q&A that starts a flow of its own. */
+	if (!(answer && res->hits[0].flow[0]) &&
+	    ((*rc = api_flow_trigger(c->k, c->bot.name, &c->st, msg, len, reply, err)) !=
+		     MDG_OK ||
+	     *reply))
+		c->decision = api_flow_reply_type(*reply);
+	else if (answer)
 		*rc = qa_reply(c, res->hits[0].ext_id, reply, err);
 	else if (res->decision == KB_DECISION_CANDIDATES)
 		*rc = candidates_reply(c, res, reply);
 	else
 		*rc = fallback_reply(c, reply);
+	/* Typed text in a flow that the search could not answer either: ask
+	 * the flow's question again. */
+	if (*rc == MDG_OK && c->flow_resume && !strcmp(c->decision, "fallback")) {
+		*rc = api_flow_reask(c->k, c->bot.name, &c->st, c->flow_resume, reply, err);
+		c->decision = api_flow_reply_type(*reply);
+	}
 	c->st.turn++;
 	log_turn(c, res->version);
 	kb_result_free(res);
@@ -537,7 +563,28 @@ enum MHD_Result api_chat(http_req *r)
 	if (!load_state(&c, body, 0, &ret))
 		goto out;
 
-	if (hc) {
+	if (hc && c.have_state && api_flow_pos(&c.st)[0] && !state_option(&c.st, choice)) {
+		/* A choice inside a flow (the flow checks it is offered). */
+		c.input = "choice";
+		if ((c.logged_query = strdup(choice)) == NULL) {
+			rc = MDG_ERR_NOMEM;
+			goto out;
+		}
+		state_clear_options(&c.st);
+		rc = api_flow_turn(c.k, c.bot.name, &c.st, choice, NULL, 0, &reply,
+				   &c.flow_resume, &err);
+		if (rc == MDG_ERR_INVALID) {
+			rc = MDG_OK;
+			ret = http_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_choice",
+					       "選択肢が正しくありません。表示されている選択肢から選んでください。");
+			goto out;
+		}
+		if (rc != MDG_OK)
+			goto out;
+		c.decision = api_flow_reply_type(reply);
+		c.st.turn++;
+		log_turn(&c, c.bot.active_version);
+	} else if (hc) {
 		const char *action = c.have_state ? state_option(&c.st, choice) : NULL;
 		if (action == NULL || (strncmp(action, "qa:", 3) && strcmp(action, "counter"))) {
 			ret = http_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid_choice",
@@ -553,6 +600,7 @@ enum MHD_Result api_chat(http_req *r)
 		char act[STATE_ACTION_MAX + 1];
 		snprintf(act, sizeof act, "%s", action);
 		state_clear_options(&c.st);
+		api_flow_set_pos(&c.st, NULL); /* a choice outside the flow leaves it */
 		if (strncmp(act, "qa:", 3) == 0)
 			rc = qa_reply(&c, act + 3, &reply, &err);
 		else
@@ -577,9 +625,23 @@ enum MHD_Result api_chat(http_req *r)
 			goto out;
 		}
 		state_clear_options(&c.st);
-		ret = search_turn(&c, msg, mlen, &reply, &rc, &err);
-		if (rc != MDG_OK || reply == NULL)
+		/* Red flags first, in every bot and at any point; then a flow in
+		 * progress; then the search. */
+		rc = api_flow_redflags(c.k, c.bot.name, &c.st, msg, mlen, &reply, &err);
+		if (rc == MDG_OK && reply == NULL && api_flow_pos(&c.st)[0])
+			rc = api_flow_turn(c.k, c.bot.name, &c.st, NULL, msg, mlen, &reply,
+					   &c.flow_resume, &err);
+		if (rc != MDG_OK)
 			goto out;
+		if (reply) {
+			c.decision = api_flow_reply_type(reply);
+			c.st.turn++;
+			log_turn(&c, c.bot.active_version);
+		} else {
+			ret = search_turn(&c, msg, mlen, &reply, &rc, &err);
+			if (rc != MDG_OK || reply == NULL)
+				goto out;
+		}
 	}
 	metrics_reply(c.decision);
 	if ((rc = state_encode(r->app->state_key, &c.st, (int64_t)time(NULL),
@@ -593,6 +655,7 @@ out:
 	free(token);
 	free(err);
 	free(c.logged_query);
+	free(c.flow_resume);
 	json_decref(reply);
 	json_decref(body);
 	state_free(&c.st);

@@ -157,7 +157,8 @@ static int flows_import(int argc, char **argv)
 	return code;
 }
 
-/* One table row per path: flow, title, answers, result. Tabs and newlines
+/* One table row per path: flow, title, answers, result, leaf node id (for
+ * finding it in the YAML). Tabs and newlines
  * inside cells become spaces so the table stays a table. */
 static void cell(const char *s, size_t max_chars)
 {
@@ -200,6 +201,8 @@ static int print_path(void *ctx, const flow_path *p)
 		fputs("回答: ", stdout);
 		cell(p->answer_title[0] ? p->answer_title : p->answer_text, 60);
 	}
+	putchar('\t');
+	cell(p->leaf_node, 64);
 	putchar('\n');
 	return 0;
 }
@@ -239,7 +242,7 @@ static int flows_print(int argc, char **argv)
 		fprintf(stderr, "madoguchi flows print: %s\n",
 			err ? err : mdg_strerror(rc));
 	} else {
-		printf("flow\ttitle\tanswers\tresult\n");
+		printf("flow\ttitle\tanswers\tresult\tnode\n");
 		rc = flow_set_paths(s, print_path, s, &err);
 	}
 	flow_set_release(s);

@@ -24,7 +24,19 @@ cleanup
 "$bin" import --db "$tmp" --bot resident "$sample/resident.tsv"
 "$bin" import --db "$tmp" --bot staff --internal "$sample/staff.tsv"
 
-# Flow imports (decision trees) are appended here.
+# kyukyu: the emergency consultation (救急相談), a public bot whose Q&A are
+# the symptom entries, each starting its triage flow.
+"$bin" import --db "$tmp" --bot kyukyu "$sample/kyukyu.tsv"
+
+# Decision trees (flows). The resident bot also carries the consultation's
+# flows, so residents reach it from their own chat (the flow `kyukyu` has
+# trigger phrases such as 「救急相談」「急に具合が悪くなった」).
+"$bin" flows import --db "$tmp" --bot resident "$sample/flows-resident.yaml" \
+	"$sample/flows-kyukyu.yaml"
+"$bin" flows import --db "$tmp" --bot staff "$sample/flows-staff.yaml"
+"$bin" flows import --db "$tmp" --bot kyukyu "$sample/flows-kyukyu.yaml"
+# Red flags (signs of a life-threatening emergency), checked first in every bot.
+"$bin" flows redflags --db "$tmp" "$sample/redflags.yaml"
 
 if [ -e "$tmp-wal" ] && [ -s "$tmp-wal" ]; then
 	echo "$0: $tmp-wal was not checkpointed" >&2
