@@ -296,18 +296,18 @@
 		}
 		const P119 = { number: '119', label: '救急車を呼ぶ' }, P7119 = { number: '#7119', label: '救急安心センターに相談' };
 
+		const lvOf = (u) => Math.min(5, Math.max(1, parseInt(u.level, 10) || 5));
+		const level = (u) => '緊急度 ' + lvOf(u) + (u.color_name ? '（' + u.color_name + '）' : '');
 		function triage(r) {
-			const u = r.urgency || {};
-			const lv = Math.min(5, Math.max(1, parseInt(u.level, 10) || 5));
+			const u = r.urgency || {}, lv = lvOf(u);
 			const card = attr(el('div', 'mdg-card mdg-triage mdg-lv' + lv), { role: 'group', 'aria-label': '緊急度の判定結果' });
 			add(card, add(el('div', 'mdg-tri-head'),
-				el('p', 'mdg-tri-level', '緊急度 ' + lv + (u.color_ja ? '（' + u.color_ja + '）' : '')),
+				el('p', 'mdg-tri-level', level(u)),
 				el('p', 'mdg-tri-label', u.label)));
 			const body = add(el('div', 'mdg-tri-body'), para(r.text));
 			if (r.advice) add(body, el('h3', 'mdg-h', '自宅でできること'), para(r.advice));
-			const care = r.care || {};
-			const ct = r.care_text || care.text, cl = links(arr(r.care_links).concat(arr(care.links)));
-			if (ct || cl) add(body, el('h3', 'mdg-h', '受診できる医療機関の探し方'), para(ct), cl);
+			const care = r.care || {}, cl = links(care.links);
+			if (care.text || cl) add(body, el('h3', 'mdg-h', '受診できる医療機関の探し方'), para(care.text), cl);
 			const phones = arr(r.phones);
 			add(body, calls(phones.length ? phones : lv <= 2 ? [P119, P7119] : [P7119, P119], lv));
 			return add(card, body);
@@ -321,13 +321,15 @@
 			return add(card, calls(phones.length ? phones : [P119], 1));
 		}
 		function handoff(r) {
-			const card = add(el('div', 'mdg-card mdg-handoff'), para(r.text), calls(arr(r.phones), 3));
-			const steps = arr(r.steps);
+			const u = r.urgency;
+			const card = add(el('div', 'mdg-card mdg-handoff'), u && el('p', 'mdg-atitle', level(u) + '：' + str(u.label)),
+				para(r.text), calls(arr(r.phones), u ? lvOf(u) : 3));
+			const steps = arr(r.answers);
 			if (r.summary || steps.length) {
 				add(card, el('h3', 'mdg-h', '相談員に伝える内容'));
 				if (!steps.length) return add(card, para(r.summary));
 				const dl = el('dl', 'mdg-summary');
-				for (const s of steps) add(dl, el('dt', null, s.summary || s.question), el('dd', null, s.answer));
+				for (const s of steps) add(dl, el('dt', null, s.question), el('dd', null, s.answer));
 				add(card, dl);
 			}
 			return card;

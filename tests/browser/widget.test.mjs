@@ -74,7 +74,7 @@ test('demo page: Japanese explanation, page mode and launcher, strict CSP, widge
     assert.equal(r.status, 200);
     total += (await r.arrayBuffer()).byteLength;
   }
-  assert.ok(total < 30 * 1024, `widget.js + widget.css = ${total} bytes`);
+  assert.ok(total < 30000, `widget.js + widget.css = ${total} bytes`);
   await clean(p);
 });
 
