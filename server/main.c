@@ -8,6 +8,7 @@
  * in-flight requests finish (up to shutdown_timeout; a second signal cuts
  * the wait short), stop the daemon, write the remaining turn logs, close
  * everything and exit 0. */
+#include <jansson.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -145,6 +146,9 @@ int main(int argc, char **argv)
 		code = 0;
 		goto out;
 	}
+	/* jansson seeds its hash function on first use; do it here, before
+	 * any worker thread exists. */
+	json_object_seed(0);
 	if (sodium_init() < 0) {
 		rc = mdg_fail(&err, MDG_ERR_IO, "libsodium could not be initialised");
 		goto fail;
