@@ -16,7 +16,7 @@ typedef struct termset {
 } termset;
 
 typedef struct gacc { /* a group being built */
-	size_t rep;       /* item index of the representative */
+	size_t rep;   /* item index of the representative */
 	size_t count;
 	int64_t last_ts;
 	size_t *items;
@@ -91,7 +91,7 @@ static mdg_rc terms_of(kb *k, const char *text, termset *out, char **err)
 	}
 	if (c.n == 0) /* no content word (or unreadable): the text itself */
 		c.h[c.n++] = fnv(norm && rc == MDG_OK ? norm : text,
-				 norm && rc == MDG_OK ? nn : strlen(text));
+		                 norm && rc == MDG_OK ? nn : strlen(text));
 	free(norm);
 	qsort(c.h, c.n, sizeof *c.h, cmp_u64);
 	size_t u = 0;
@@ -228,8 +228,8 @@ void kb_unanswered_free(kb_unanswered *u)
 }
 
 /* Fills g's closest Q&A from a search for its representative. */
-static mdg_rc closest(kb *k, const char *bot, const char *text,
-		      kb_unanswered_group *g, char **err)
+static mdg_rc closest(kb *k, const char *bot, const char *text, kb_unanswered_group *g,
+                      char **err)
 {
 	kb_search_opts o;
 	kb_search_opts_init(&o);
@@ -260,8 +260,7 @@ static mdg_rc closest(kb *k, const char *bot, const char *text,
 }
 
 mdg_rc kb_unanswered_build(kb *k, const char *bot, const kb_unanswered_item *items,
-			   size_t n, size_t max_groups, kb_unanswered **out,
-			   char **err)
+                           size_t n, size_t max_groups, kb_unanswered **out, char **err)
 {
 	*out = NULL;
 	if (n > KB_UNANSWERED_MAX_ITEMS)

@@ -22,7 +22,7 @@
 
 #include "kb.h"
 
-#define KB_UNANSWERED_MAX_ITEMS 5000  /* distinct messages considered */
+#define KB_UNANSWERED_MAX_ITEMS  5000 /* distinct messages considered */
 #define KB_UNANSWERED_MAX_GROUPS 1000 /* groups returned at most */
 
 /* One distinct message as logged (normalised and masked). */
@@ -33,10 +33,10 @@ typedef struct kb_unanswered_item {
 } kb_unanswered_item;
 
 typedef struct kb_unanswered_group {
-	size_t count;   /* messages in the group (sum of its items' counts) */
+	size_t count; /* messages in the group (sum of its items' counts) */
 	int64_t last_ts;
-	size_t *items;  /* indices into the input, most frequent first;
-			   items[0] is the representative */
+	size_t *items; /* indices into the input, most frequent first;
+	                  items[0] is the representative */
 	size_t nitems;
 	/* The closest existing Q&A for the representative (top search hit,
 	 * whatever its decision); qa_id NULL when nothing matched. */
@@ -47,8 +47,8 @@ typedef struct kb_unanswered_group {
 typedef struct kb_unanswered {
 	kb_unanswered_group *groups; /* most frequent first */
 	size_t ngroups;
-	size_t total; /* messages in all groups, including groups cut off by
-			 max_groups */
+	size_t total;         /* messages in all groups, including groups cut off by
+	                         max_groups */
 	size_t ntotal_groups; /* groups before the cut */
 } kb_unanswered;
 
@@ -58,8 +58,7 @@ typedef struct kb_unanswered {
  * NULL, finds each one's closest Q&A in bot's active version. *out is
  * owned by the caller (kb_unanswered_free); items must outlive nothing. */
 mdg_rc kb_unanswered_build(kb *k, const char *bot, const kb_unanswered_item *items,
-			   size_t n, size_t max_groups, kb_unanswered **out,
-			   char **err);
+                           size_t n, size_t max_groups, kb_unanswered **out, char **err);
 
 void kb_unanswered_free(kb_unanswered *u);
 

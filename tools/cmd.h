@@ -15,6 +15,7 @@ int cmd_ask(int argc, char **argv);
 int cmd_bots(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_key(int argc, char **argv); /* cmd_keys.c: API keys */
+int cmd_token(int argc, char **argv); /* cmd_keys.c: admin tokens */
 int cmd_flows(int argc, char **argv); /* cmd_flows.c: decision trees */
 
 /* Shared helpers. */

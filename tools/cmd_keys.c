@@ -163,3 +163,8 @@ int cmd_key(int argc, char **argv)
 {
 	return keys_command(KB_KEY_API, "key", argc, argv);
 }
+
+int cmd_token(int argc, char **argv)
+{
+	return keys_command(KB_KEY_ADMIN, "token", argc, argv);
+}

@@ -29,6 +29,10 @@ static const struct {
 	 "key create --db FILE --bot ID [--bot ID ...] [--label TEXT]\n"
 	 "  key list --db FILE [--bot ID]\n"
 	 "  key revoke --db FILE KEY-ID|PREFIX"},
+	{"token", cmd_token,
+	 "token create --db FILE --bot ID [--bot ID ...] [--label TEXT]   (admin API)\n"
+	 "  token list --db FILE [--bot ID]\n"
+	 "  token revoke --db FILE TOKEN-ID|PREFIX"},
 	{"flows", cmd_flows,
 	 "flows import --db FILE --bot ID [--dry-run] FLOWS.yaml...\n"
 	 "  flows print (--db FILE --bot ID | FLOWS.yaml...)\n"

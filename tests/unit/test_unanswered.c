@@ -12,10 +12,10 @@
 static mdg_rc import_kb(kb *k)
 {
 	static const char tsv[] =
-		"id\tquestion\tanswer\n"
-		"LIB-1\t県立図書館の開館時間を教えてください\t9時から19時です\n"
-		"PAS-1\tパスポートの申請に必要な書類は何ですか\t申請書と戸籍謄本です\n"
-		"DRN-1\tドローン教室の申し込み方法\t教室のページからどうぞ\n";
+	    "id\tquestion\tanswer\n"
+	    "LIB-1\t県立図書館の開館時間を教えてください\t9時から19時です\n"
+	    "PAS-1\tパスポートの申請に必要な書類は何ですか\t申請書と戸籍謄本です\n"
+	    "DRN-1\tドローン教室の申し込み方法\t教室のページからどうぞ\n";
 	sheet *s = NULL;
 	kb_report *rep = NULL;
 	kb_import_opts o = {0};
@@ -29,7 +29,7 @@ static mdg_rc import_kb(kb *k)
 
 /* Index of the group whose representative is text, or -1. */
 static int group_of(const kb_unanswered *u, const kb_unanswered_item *items,
-		    const char *text)
+                    const char *text)
 {
 	for (size_t g = 0; g < u->ngroups; g++)
 		for (size_t i = 0; i < u->groups[g].nitems; i++)
@@ -52,14 +52,14 @@ static void rule_tests(void)
 static void grouping_tests(kb *k)
 {
 	const kb_unanswered_item items[] = {
-		{"ペットの火葬について", 2, 100},
-		{"ドローンの飛行許可を取りたい", 3, 200},
-		{"ドローンを飛ばす許可が欲しい", 2, 300},
-		{"ペットの登録", 1, 50},
-		{"ドローン 飛行許可", 1, 10},
-		{"こんにちは", 4, 400},
-		{"", 1, 1},
-		{"ペットの火葬について", 1, 500}, /* the same text twice is fine */
+	    {"ペットの火葬について", 2, 100},
+	    {"ドローンの飛行許可を取りたい", 3, 200},
+	    {"ドローンを飛ばす許可が欲しい", 2, 300},
+	    {"ペットの登録", 1, 50},
+	    {"ドローン 飛行許可", 1, 10},
+	    {"こんにちは", 4, 400},
+	    {"", 1, 1},
+	    {"ペットの火葬について", 1, 500}, /* the same text twice is fine */
 	};
 	size_t n = sizeof items / sizeof *items;
 	kb_unanswered *u = NULL;
@@ -75,15 +75,15 @@ static void grouping_tests(kb *k)
 	int drone = group_of(u, items, "ドローンの飛行許可を取りたい");
 	CHECK(drone == 0, "paraphrases grouped, most frequent group first");
 	CHECK(drone == group_of(u, items, "ドローンを飛ばす許可が欲しい") &&
-		      drone == group_of(u, items, "ドローン 飛行許可"),
+	          drone == group_of(u, items, "ドローン 飛行許可"),
 	      "all three drone messages in one group");
 	CHECK(drone >= 0 && u->groups[drone].count == 6, "drone group counts 6");
 	CHECK(drone >= 0 && u->groups[drone].last_ts == 300, "last time of the group");
 	CHECK(drone >= 0 && strcmp(items[u->groups[drone].items[0]].text,
-				   "ドローンの飛行許可を取りたい") == 0,
+	                           "ドローンの飛行許可を取りたい") == 0,
 	      "the most frequent message represents the group");
 	CHECK(drone >= 0 && u->groups[drone].qa_id &&
-		      strcmp(u->groups[drone].qa_id, "DRN-1") == 0,
+	          strcmp(u->groups[drone].qa_id, "DRN-1") == 0,
 	      "closest existing Q&A found by search");
 	int pet = group_of(u, items, "ペットの火葬について");
 	CHECK(pet >= 0 && pet != group_of(u, items, "ペットの登録"),
@@ -93,7 +93,7 @@ static void grouping_tests(kb *k)
 	int hello = group_of(u, items, "こんにちは");
 	CHECK(hello == 1, "groups ordered by count (4 after 6)");
 	CHECK(hello >= 0 &&
-		      (u->groups[hello].qa_id == NULL || u->groups[hello].qa_score < 0.3),
+	          (u->groups[hello].qa_id == NULL || u->groups[hello].qa_score < 0.3),
 	      "a greeting has no close Q&A");
 	CHECK(group_of(u, items, "") >= 0, "an empty message is kept, not a failure");
 	for (size_t g = 1; g < u->ngroups; g++)
@@ -129,12 +129,12 @@ static void bound_tests(kb *k)
 {
 	size_t n = KB_UNANSWERED_MAX_ITEMS + 100;
 	kb_unanswered_item *items = calloc(n, sizeof *items);
-	char (*texts)[48] = calloc(n, sizeof *texts);
+	char(*texts)[48] = calloc(n, sizeof *texts);
 	static const char *const words[] = {"図書館", "パスポート", "ドローン", "税金",
-					    "保育園", "ごみ", "道路", "水道"};
+	                                    "保育園", "ごみ",       "道路",     "水道"};
 	for (size_t i = 0; i < n; i++) {
 		snprintf(texts[i], sizeof texts[i], "%s %s %zu", words[i % 8],
-			 words[(i / 8) % 8], i);
+		         words[(i / 8) % 8], i);
 		items[i].text = texts[i];
 		items[i].count = 1 + i % 3;
 		items[i].last_ts = (int64_t)i;
