@@ -244,7 +244,8 @@
 			if (type === 'emergency') b = emergency(r);
 			else if (type === 'triage_result') b = triage(r);
 			else if (type === 'handoff') b = handoff(r);
-			else b = add(el('div', 'mdg-bubble'), r.title || r.question ? el('p', 'mdg-atitle', r.title || r.question) : null, para(r.text));
+			else b = add(el('div', 'mdg-bubble'), r.title || r.question ? el('p', 'mdg-atitle', r.title || r.question) : null,
+				para(r.intro), para(r.text, type === 'flow' ? 'mdg-ask' : ''));
 			if (type === 'answer' || type === 'flow') {
 				add(b, links(r.links));
 				if (r.contact || r.department) {
@@ -255,7 +256,7 @@
 				}
 			}
 			if (type === 'fallback') add(b, departments(arr(r.departments)));
-			let opts = arr(r.options).map((o) => ({ choice: str(o.id), label: str(o.label) || str(o.id), nav: o.kind && o.kind !== 'next' }));
+			let opts = arr(r.options).map((o) => ({ choice: str(o.id), label: str(o.label) || str(o.id), nav: /^(back|restart|quit)$/.test(o.kind) }));
 			if (type === 'greeting') opts = arr(r.suggestions).map((s) => ({ message: s, label: s }));
 			if (opts.length) {
 				const g = attr(el('div', 'mdg-opts' + (type === 'candidates' ? ' mdg-opts--list' : '')),
@@ -321,18 +322,12 @@
 			return add(card, calls(phones.length ? phones : [P119], 1));
 		}
 		function handoff(r) {
-			const u = r.urgency;
-			const card = add(el('div', 'mdg-card mdg-handoff'), u && el('p', 'mdg-atitle', level(u) + '：' + str(u.label)),
-				para(r.text), calls(arr(r.phones), u ? lvOf(u) : 3));
-			const steps = arr(r.answers);
-			if (r.summary || steps.length) {
-				add(card, el('h3', 'mdg-h', '相談員に伝える内容'));
-				if (!steps.length) return add(card, para(r.summary));
-				const dl = el('dl', 'mdg-summary');
-				for (const s of steps) add(dl, el('dt', null, s.question), el('dd', null, s.answer));
-				add(card, dl);
-			}
-			return card;
+			/* The summary is what the caller reads out to the consultant. */
+			const card = add(el('div', 'mdg-card mdg-handoff'), para(r.text), calls(arr(r.phones), r.urgency ? lvOf(r.urgency) : 3));
+			if (r.summary) return add(card, para(r.summary, 'mdg-summary'));
+			const dl = el('dl', 'mdg-summary');
+			for (const s of arr(r.answers)) add(dl, el('dt', null, s.question), el('dd', null, s.answer));
+			return add(card, dl.firstChild && dl);
 		}
 
 		function feedback(r, entry) {

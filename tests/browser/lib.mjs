@@ -123,10 +123,11 @@ export async function ask(w, text) {
   return waitBot(w, n);
 }
 
-// Clicks a button by its name and returns the next bot message.
+// Clicks a button of the newest bot message by its name and returns the
+// next bot message.
 export async function choose(w, name) {
   const n = await botMessages(w).count();
-  await w.getByRole('button', { name, exact: true }).click();
+  await botMessages(w).last().getByRole('button', { name, exact: true }).click();
   return waitBot(w, n);
 }
 
