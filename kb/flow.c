@@ -7,19 +7,19 @@
 #include "flow_internal.h"
 
 /* Option ids the engine itself offers. */
-static const char *const reserved_ids[] = {"back", "restart", "quit", "handoff",
-					   "resume", NULL};
+static const char *const reserved_ids[] = {"back",    "restart", "quit",
+                                           "handoff", "resume",  NULL};
 
 static const struct {
 	const char *label, *color, *color_ja;
 } levels[6] = {
-	{"", "", ""},
-	{"今すぐ救急車を呼びましょう（119）", "red", "赤"},
-	{"できるだけ早く（1時間以内に）医療機関を受診しましょう", "orange", "橙"},
-	{"数時間以内（6〜8時間を目安）に受診しましょう", "yellow", "黄"},
-	{"翌日など通常の診療時間内に受診しましょう", "green", "緑"},
-	{"現時点で医療機関を受診する必要はないでしょう（家庭での対処法をご案内します）",
-	 "white", "白"},
+    {"", "", ""},
+    {"今すぐ救急車を呼びましょう（119）", "red", "赤"},
+    {"できるだけ早く（1時間以内に）医療機関を受診しましょう", "orange", "橙"},
+    {"数時間以内（6〜8時間を目安）に受診しましょう", "yellow", "黄"},
+    {"翌日など通常の診療時間内に受診しましょう", "green", "緑"},
+    {"現時点で医療機関を受診する必要はないでしょう（家庭での対処法をご案内します）",
+     "white", "白"},
 };
 
 flow_urgency flow_urgency_of(int level)
@@ -143,50 +143,50 @@ typedef struct parser {
 	char **err;
 } parser;
 
-#define TRY(x)                                                                 \
-	do {                                                                   \
-		if ((rc = (x)) != MDG_OK)                                      \
-			goto out;                                              \
+#define TRY(x)                                                                           \
+	do {                                                                             \
+		if ((rc = (x)) != MDG_OK)                                                \
+			goto out;                                                        \
 	} while (0)
 
 static mdg_rc parse_option(flow_yaml *y, yaml_node_t *m, flow_opt *o)
 {
-	static const char *const keys[] = {"id", "label", "synonyms", "next", "flow",
-					   NULL};
+	static const char *const keys[] = {"id",   "label", "synonyms",
+	                                   "next", "flow",  NULL};
 	mdg_rc rc = MDG_OK;
 	o->line = flow_yaml_line(m);
 	o->next_node = o->jump_flow = -1;
 	if (m->type != YAML_MAPPING_NODE)
 		return flow_yaml_problem(y, m,
-					 "an option must be a mapping {id, label, next}");
+		                         "an option must be a mapping {id, label, next}");
 	TRY(flow_yaml_check_keys(y, m, keys, "option"));
 	TRY(flow_yaml_id(y, m, "id", 1, &o->id));
 	for (const char *const *r = reserved_ids; o->id && *r; r++)
 		if (strcmp(o->id, *r) == 0)
 			TRY(flow_yaml_problem(y, m,
-					      "option id '%s' is reserved (back, "
-					      "restart, quit, handoff, resume)",
-					      o->id));
+			                      "option id '%s' is reserved (back, "
+			                      "restart, quit, handoff, resume)",
+			                      o->id));
 	TRY(flow_yaml_str(y, m, "label", 1, FLOW_MAX_LABEL_CHARS, &o->label));
 	TRY(flow_yaml_id(y, m, "next", 0, &o->next));
 	TRY(flow_yaml_id(y, m, "flow", 0, &o->jump));
 	if (o->next && o->jump)
 		TRY(flow_yaml_problem(y, m,
-				      "option '%s' has both 'next' and 'flow'; use "
-				      "one",
-				      o->id ? o->id : "?"));
+		                      "option '%s' has both 'next' and 'flow'; use "
+		                      "one",
+		                      o->id ? o->id : "?"));
 	else if (!o->next && !o->jump && !flow_yaml_get(y, m, "next") &&
-		 !flow_yaml_get(y, m, "flow"))
+	         !flow_yaml_get(y, m, "flow"))
 		TRY(flow_yaml_problem(y, m,
-				      "option '%s' needs 'next' (a node) or 'flow' "
-				      "(another flow)",
-				      o->id ? o->id : "?"));
+		                      "option '%s' needs 'next' (a node) or 'flow' "
+		                      "(another flow)",
+		                      o->id ? o->id : "?"));
 	/* Synonyms are stored as phrases later (they need the tagger); keep
 	 * the text in the phrase slots for now. */
 	char **syn = NULL;
 	size_t nsyn = 0;
-	TRY(flow_yaml_strlist(y, m, "synonyms", FLOW_MAX_SYNONYMS,
-			      FLOW_MAX_PHRASE_CHARS, &syn, &nsyn));
+	TRY(flow_yaml_strlist(y, m, "synonyms", FLOW_MAX_SYNONYMS, FLOW_MAX_PHRASE_CHARS,
+	                      &syn, &nsyn));
 	o->phr = calloc(nsyn + 1, sizeof *o->phr);
 	if (o->phr == NULL) {
 		flow_strv_free(syn, nsyn);
@@ -206,9 +206,8 @@ out:
 static mdg_rc parse_node(parser *P, flow_yaml *y, yaml_node_t *m, flow_node *n)
 {
 	static const char *const keys[] = {"id",     "text",   "summary", "options",
-					   "answer", "triage", NULL};
-	static const char *const akeys[] = {"title", "text", "links", "contact",
-					    NULL};
+	                                   "answer", "triage", NULL};
+	static const char *const akeys[] = {"title", "text", "links", "contact", NULL};
 	static const char *const tkeys[] = {"level", "text", "advice", NULL};
 	mdg_rc rc = MDG_OK;
 	n->line = flow_yaml_line(m);
@@ -219,15 +218,15 @@ static mdg_rc parse_node(parser *P, flow_yaml *y, yaml_node_t *m, flow_node *n)
 	TRY(flow_yaml_check_keys(y, m, keys, "node"));
 	TRY(flow_yaml_str(y, m, "summary", 0, FLOW_MAX_LABEL_CHARS, &n->summary));
 	yaml_node_t *opts = flow_yaml_get(y, m, "options"),
-		    *ans = flow_yaml_get(y, m, "answer"),
-		    *tri = flow_yaml_get(y, m, "triage");
+	            *ans = flow_yaml_get(y, m, "answer"),
+	            *tri = flow_yaml_get(y, m, "triage");
 	int kinds = !!opts + !!ans + !!tri;
 	if (kinds != 1) {
 		TRY(flow_yaml_problem(y, m,
-				      kinds ? "a node has exactly one of 'options', "
-					      "'answer' and 'triage'"
-					    : "a node needs 'options' (a question), "
-					      "'answer' or 'triage' (a leaf)"));
+		                      kinds ? "a node has exactly one of 'options', "
+		                              "'answer' and 'triage'"
+		                            : "a node needs 'options' (a question), "
+		                              "'answer' or 'triage' (a leaf)"));
 		goto out;
 	}
 	if (opts) {
@@ -235,14 +234,14 @@ static mdg_rc parse_node(parser *P, flow_yaml *y, yaml_node_t *m, flow_node *n)
 		TRY(flow_yaml_str(y, m, "text", 1, FLOW_MAX_TEXT_CHARS, &n->text));
 		size_t cnt = flow_yaml_len(opts);
 		if (opts->type != YAML_SEQUENCE_NODE || cnt == 0) {
-			TRY(flow_yaml_problem(y, opts, "'options' must be a non-empty "
-						       "list"));
+			TRY(flow_yaml_problem(y, opts,
+			                      "'options' must be a non-empty "
+			                      "list"));
 			goto out;
 		}
 		if (cnt > FLOW_MAX_OPTIONS) {
-			TRY(flow_yaml_problem(y, opts,
-					      "%zu options, over the cap of %d", cnt,
-					      FLOW_MAX_OPTIONS));
+			TRY(flow_yaml_problem(y, opts, "%zu options, over the cap of %d",
+			                      cnt, FLOW_MAX_OPTIONS));
 			goto out;
 		}
 		if ((n->opts = calloc(cnt, sizeof *n->opts)) == NULL)
@@ -254,47 +253,47 @@ static mdg_rc parse_node(parser *P, flow_yaml *y, yaml_node_t *m, flow_node *n)
 				if (o->id && n->opts[j].id &&
 				    strcmp(o->id, n->opts[j].id) == 0)
 					TRY(flow_yaml_problem(
-						y, flow_yaml_item(y, opts, i),
-						"option ids not unique: '%s' is also "
-						"used at line %zu",
-						o->id, n->opts[j].line));
+					    y, flow_yaml_item(y, opts, i),
+					    "option ids not unique: '%s' is also "
+					    "used at line %zu",
+					    o->id, n->opts[j].line));
 				if (o->label && n->opts[j].label &&
 				    strcmp(o->label, n->opts[j].label) == 0)
 					TRY(flow_yaml_problem(
-						y, flow_yaml_item(y, opts, i),
-						"option label '%s' is also used at "
-						"line %zu",
-						o->label, n->opts[j].line));
+					    y, flow_yaml_item(y, opts, i),
+					    "option label '%s' is also used at "
+					    "line %zu",
+					    o->label, n->opts[j].line));
 			}
 		}
 	} else if (ans) {
 		n->kind = FLOW_NODE_ANSWER;
 		if (flow_yaml_get(y, m, "text"))
 			TRY(flow_yaml_problem(y, flow_yaml_get(y, m, "text"),
-					      "an answer leaf keeps its text inside "
-					      "'answer'"));
+			                      "an answer leaf keeps its text inside "
+			                      "'answer'"));
 		if (ans->type != YAML_MAPPING_NODE) {
 			TRY(flow_yaml_problem(y, ans,
-					      "'answer' must be a mapping {title, "
-					      "text, links, contact}"));
+			                      "'answer' must be a mapping {title, "
+			                      "text, links, contact}"));
 			goto out;
 		}
 		TRY(flow_yaml_check_keys(y, ans, akeys, "answer"));
 		TRY(flow_yaml_str(y, ans, "title", 0, FLOW_MAX_TITLE_CHARS, &n->title));
 		TRY(flow_yaml_str(y, ans, "text", 1, FLOW_MAX_ANSWER_CHARS, &n->text));
 		TRY(flow_yaml_str(y, ans, "contact", 0, FLOW_MAX_TITLE_CHARS * 2,
-				  &n->contact));
+		                  &n->contact));
 		TRY(flow_yaml_links(y, ans, "links", &n->links, &n->nlinks));
 	} else {
 		n->kind = FLOW_NODE_TRIAGE;
 		if (flow_yaml_get(y, m, "text"))
 			TRY(flow_yaml_problem(y, flow_yaml_get(y, m, "text"),
-					      "a triage leaf keeps its text inside "
-					      "'triage'"));
+			                      "a triage leaf keeps its text inside "
+			                      "'triage'"));
 		if (tri->type != YAML_MAPPING_NODE) {
 			TRY(flow_yaml_problem(y, tri,
-					      "'triage' must be a mapping {level, "
-					      "text, advice}"));
+			                      "'triage' must be a mapping {level, "
+			                      "text, advice}"));
 			goto out;
 		}
 		TRY(flow_yaml_check_keys(y, tri, tkeys, "triage"));
@@ -302,23 +301,22 @@ static mdg_rc parse_node(parser *P, flow_yaml *y, yaml_node_t *m, flow_node *n)
 		int got = flow_yaml_int(y, tri, "level", 1, 5, &lv);
 		if (got == 0)
 			TRY(flow_yaml_problem(y, tri,
-					      "triage leaf without a level (1-5)"));
+			                      "triage leaf without a level (1-5)"));
 		n->level = got == 1 ? (int)lv : 0;
 		TRY(flow_yaml_str(y, tri, "text", 0, FLOW_MAX_TEXT_CHARS, &n->text));
-		TRY(flow_yaml_str(y, tri, "advice", 0, FLOW_MAX_TEXT_CHARS,
-				  &n->advice));
+		TRY(flow_yaml_str(y, tri, "advice", 0, FLOW_MAX_TEXT_CHARS, &n->advice));
 		if (n->level >= 4 && n->advice && n->advice[0] == '\0')
 			TRY(flow_yaml_problem(y, tri,
-					      "a level %d triage leaf needs 'advice' "
-					      "(home care)",
-					      n->level));
+			                      "a level %d triage leaf needs 'advice' "
+			                      "(home care)",
+			                      n->level));
 	}
 out:
 	if (rc == MDG_OK) {
 		/* Fill what parsing left unset so later stages need no NULL
 		 * checks. */
 		char **fields[] = {&n->text, &n->summary, &n->title, &n->contact,
-				   &n->advice};
+		                   &n->advice};
 		for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
 			if (*fields[i] == NULL && (*fields[i] = strdup("")) == NULL)
 				rc = MDG_ERR_NOMEM;
@@ -327,11 +325,11 @@ out:
 	return rc;
 }
 
-static mdg_rc parse_flow(parser *P, flow_yaml *y, int file, yaml_node_t *m,
-			 flow_def *f, char **start)
+static mdg_rc parse_flow(parser *P, flow_yaml *y, int file, yaml_node_t *m, flow_def *f,
+                         char **start)
 {
 	static const char *const keys[] = {"id",      "title", "triggers", "start",
-					   "handoff", "nodes", NULL};
+	                                   "handoff", "nodes", NULL};
 	mdg_rc rc = MDG_OK;
 	f->line = flow_yaml_line(m);
 	f->file = file;
@@ -346,8 +344,8 @@ static mdg_rc parse_flow(parser *P, flow_yaml *y, int file, yaml_node_t *m,
 	TRY(flow_yaml_bool(y, m, "handoff", &f->handoff));
 	char **trig = NULL;
 	size_t ntrig = 0;
-	TRY(flow_yaml_strlist(y, m, "triggers", FLOW_MAX_TRIGGERS,
-			      FLOW_MAX_PHRASE_CHARS, &trig, &ntrig));
+	TRY(flow_yaml_strlist(y, m, "triggers", FLOW_MAX_TRIGGERS, FLOW_MAX_PHRASE_CHARS,
+	                      &trig, &ntrig));
 	if (ntrig) {
 		f->triggers = calloc(ntrig, sizeof *f->triggers);
 		if (f->triggers == NULL) {
@@ -363,12 +361,12 @@ static mdg_rc parse_flow(parser *P, flow_yaml *y, int file, yaml_node_t *m,
 	size_t cnt = flow_yaml_len(nodes);
 	if (nodes == NULL || nodes->type != YAML_SEQUENCE_NODE || cnt == 0) {
 		TRY(flow_yaml_problem(y, nodes ? nodes : m,
-				      "a flow needs 'nodes', a non-empty list"));
+		                      "a flow needs 'nodes', a non-empty list"));
 		goto out;
 	}
 	if (cnt > FLOW_MAX_NODES) {
 		TRY(flow_yaml_problem(y, nodes, "%zu nodes, over the cap of %d", cnt,
-				      FLOW_MAX_NODES));
+		                      FLOW_MAX_NODES));
 		goto out;
 	}
 	if ((f->nodes = calloc(cnt, sizeof *f->nodes)) == NULL)
@@ -380,9 +378,9 @@ static mdg_rc parse_flow(parser *P, flow_yaml *y, int file, yaml_node_t *m,
 			if (f->nodes[j].id && strcmp(f->nodes[j].id, n->id) == 0) {
 				y->node = n->id;
 				TRY(flow_yaml_problem(y, flow_yaml_item(y, nodes, i),
-						      "node id '%s' already used at "
-						      "line %zu",
-						      n->id, f->nodes[j].line));
+				                      "node id '%s' already used at "
+				                      "line %zu",
+				                      n->id, f->nodes[j].line));
 				y->node = NULL;
 			}
 	}
@@ -394,17 +392,16 @@ out:
 
 static mdg_rc parse_handoff(parser *P, flow_yaml *y, int file, yaml_node_t *h)
 {
-	static const char *const keys[] = {"label", "synonyms", "text", "phones",
-					   NULL};
+	static const char *const keys[] = {"label", "synonyms", "text", "phones", NULL};
 	mdg_rc rc = MDG_OK;
 	flow_set *s = P->s;
 	if (h->type != YAML_MAPPING_NODE)
 		return flow_yaml_problem(y, h,
-					 "'handoff' must be a mapping {label, text, "
-					 "phones}");
+		                         "'handoff' must be a mapping {label, text, "
+		                         "phones}");
 	if (s->handoff_label)
 		return flow_yaml_problem(y, h, "'handoff' is already defined in %s:%zu",
-					 s->files[P->handoff_file], P->handoff_line);
+		                         s->files[P->handoff_file], P->handoff_line);
 	P->handoff_file = file;
 	P->handoff_line = flow_yaml_line(h);
 	TRY(flow_yaml_check_keys(y, h, keys, "handoff"));
@@ -415,8 +412,8 @@ static mdg_rc parse_handoff(parser *P, flow_yaml *y, int file, yaml_node_t *h)
 		TRY(flow_yaml_problem(y, h, "'handoff' needs at least one phone"));
 	char **syn = NULL;
 	size_t nsyn = 0;
-	TRY(flow_yaml_strlist(y, h, "synonyms", FLOW_MAX_SYNONYMS,
-			      FLOW_MAX_PHRASE_CHARS, &syn, &nsyn));
+	TRY(flow_yaml_strlist(y, h, "synonyms", FLOW_MAX_SYNONYMS, FLOW_MAX_PHRASE_CHARS,
+	                      &syn, &nsyn));
 	if ((s->handoff_phr = calloc(nsyn + 1, sizeof *s->handoff_phr)) == NULL) {
 		flow_strv_free(syn, nsyn);
 		return MDG_ERR_NOMEM;
@@ -438,11 +435,12 @@ static mdg_rc parse_care(parser *P, flow_yaml *y, int file, yaml_node_t *c)
 	mdg_rc rc = MDG_OK;
 	flow_set *s = P->s;
 	if (c->type != YAML_MAPPING_NODE)
-		return flow_yaml_problem(y, c, "'care_info' must be a mapping {text, "
-					       "links}");
+		return flow_yaml_problem(y, c,
+		                         "'care_info' must be a mapping {text, "
+		                         "links}");
 	if (s->care_text)
 		return flow_yaml_problem(y, c, "'care_info' is already defined in %s:%zu",
-					 s->files[P->care_file], P->care_line);
+		                         s->files[P->care_file], P->care_line);
 	P->care_file = file;
 	P->care_line = flow_yaml_line(c);
 	TRY(flow_yaml_check_keys(y, c, keys, "care_info"));
@@ -459,7 +457,7 @@ typedef struct pending_start {
 } pending_start;
 
 static mdg_rc parse_file(parser *P, int file, const flow_source *src,
-			 pending_start **starts)
+                         pending_start **starts)
 {
 	static const char *const keys[] = {"flows", "handoff", "care_info", NULL};
 	flow_yaml y;
@@ -471,7 +469,7 @@ static mdg_rc parse_file(parser *P, int file, const flow_source *src,
 	yaml_node_t *root = flow_yaml_root(&y);
 	if (root->type != YAML_MAPPING_NODE) {
 		rc = flow_yaml_problem(&y, root,
-				       "the file must be a mapping with 'flows'");
+		                       "the file must be a mapping with 'flows'");
 		goto out;
 	}
 	TRY(flow_yaml_check_keys(&y, root, keys, "file"));
@@ -523,10 +521,11 @@ static mdg_rc parse_file(parser *P, int file, const flow_source *src,
 			if (P->s->flows[j].id && strcmp(P->s->flows[j].id, f->id) == 0) {
 				y.flow = f->id;
 				TRY(flow_yaml_problem(&y, fm,
-						      "flow id '%s' is already used "
-						      "at %s:%zu",
-						      f->id, P->s->files[P->s->flows[j].file],
-						      P->s->flows[j].line));
+				                      "flow id '%s' is already used "
+				                      "at %s:%zu",
+				                      f->id,
+				                      P->s->files[P->s->flows[j].file],
+				                      P->s->flows[j].line));
 				y.flow = NULL;
 			}
 	}
@@ -550,9 +549,9 @@ static const char *node_id_of(const flow_node *n)
 	return n ? n->id : NULL;
 }
 
-#define problem_at(P, f, n, line, ...)                                          \
-	flow_report_add((P)->rep, (P)->s->files[(f)->file], (line), (f)->id,    \
-			node_id_of(n), __VA_ARGS__)
+#define problem_at(P, f, n, line, ...)                                                   \
+	flow_report_add((P)->rep, (P)->s->files[(f)->file], (line), (f)->id,             \
+	                node_id_of(n), __VA_ARGS__)
 
 static mdg_rc resolve(parser *P, const pending_start *starts)
 {
@@ -565,39 +564,41 @@ static mdg_rc resolve(parser *P, const pending_start *starts)
 		if (starts[i].name) {
 			f->start = node_index(f, starts[i].name);
 			if (f->start < 0)
-				rc = problem_at(P, f, NULL, starts[i].line,
-						"unknown start node '%s'",
-						starts[i].name);
+				rc =
+				    problem_at(P, f, NULL, starts[i].line,
+				               "unknown start node '%s'", starts[i].name);
 		} else {
 			f->start = 0;
 		}
 		if (f->handoff && s->handoff_label == NULL && rc == MDG_OK)
 			rc = problem_at(P, f, NULL, f->line,
-					"the flow offers handoff but no file defines "
-					"a 'handoff' block");
+			                "the flow offers handoff but no file defines "
+			                "a 'handoff' block");
 		for (size_t j = 0; j < f->nnodes && rc == MDG_OK; j++) {
 			flow_node *n = &f->nodes[j];
 			if (n->kind == FLOW_NODE_TRIAGE && s->care_text == NULL)
 				rc = problem_at(P, f, n, n->line,
-						"triage results need a 'care_info' "
-						"block (how to find an open medical "
-						"institution)");
+				                "triage results need a 'care_info' "
+				                "block (how to find an open medical "
+				                "institution)");
 			for (size_t k = 0; k < n->nopts && rc == MDG_OK; k++) {
 				flow_opt *o = &n->opts[k];
 				if (o->next) {
 					o->next_node = node_index(f, o->next);
 					if (o->next_node < 0)
 						rc = problem_at(P, f, n, o->line,
-								"unknown next '%s' in "
-								"option '%s'",
-								o->next, o->id ? o->id : "?");
+						                "unknown next '%s' in "
+						                "option '%s'",
+						                o->next,
+						                o->id ? o->id : "?");
 				} else if (o->jump) {
 					o->jump_flow = flow_find(s, o->jump);
 					if (o->jump_flow < 0)
 						rc = problem_at(P, f, n, o->line,
-								"unknown flow '%s' in "
-								"option '%s'",
-								o->jump, o->id ? o->id : "?");
+						                "unknown flow '%s' in "
+						                "option '%s'",
+						                o->jump,
+						                o->id ? o->id : "?");
 				}
 			}
 		}
@@ -635,16 +636,16 @@ static mdg_rc check_graph(parser *P)
 				if (good[base[i] + j])
 					continue;
 				int g = n->kind == FLOW_NODE_ANSWER ||
-					n->kind == FLOW_NODE_TRIAGE;
+				        n->kind == FLOW_NODE_TRIAGE;
 				for (size_t k = 0; k < n->nopts && !g; k++) {
 					flow_opt *o = &n->opts[k];
 					if (o->next_node >= 0)
 						g = good[base[i] + (size_t)o->next_node];
 					else if (o->jump_flow >= 0 &&
-						 s->flows[o->jump_flow].start >= 0)
+					         s->flows[o->jump_flow].start >= 0)
 						g = good[base[o->jump_flow] +
-							 (size_t)s->flows[o->jump_flow]
-								 .start];
+						         (size_t)s->flows[o->jump_flow]
+						             .start];
 					/* Unresolved targets are reported already;
 					 * don't pile a cycle message on them. */
 					else
@@ -679,17 +680,16 @@ static mdg_rc check_graph(parser *P)
 			if (n->id == NULL)
 				continue;
 			if (!seen[base[i] + j])
-				rc = problem_at(P, f, n, n->line,
-						"unreachable node: no option leads "
-						"here from the start node '%s'",
-						f->nodes[f->start].id
-							? f->nodes[f->start].id
-							: "?");
+				rc = problem_at(
+				    P, f, n, n->line,
+				    "unreachable node: no option leads "
+				    "here from the start node '%s'",
+				    f->nodes[f->start].id ? f->nodes[f->start].id : "?");
 			else if (!good[base[i] + j])
 				rc = problem_at(P, f, n, n->line,
-						"cycle without an exit: no path from "
-						"this node reaches an answer or a "
-						"triage result");
+				                "cycle without an exit: no path from "
+				                "this node reaches an answer or a "
+				                "triage result");
 		}
 	}
 out:
@@ -732,8 +732,8 @@ static mdg_rc prepare(flow_set *s, nlp_tagger *t, char **err)
 	return rc;
 }
 
-mdg_rc flow_set_parse(const flow_source *src, size_t nsrc, nlp_tagger *t,
-		      flow_set **out, flow_report **rep, char **err)
+mdg_rc flow_set_parse(const flow_source *src, size_t nsrc, nlp_tagger *t, flow_set **out,
+                      flow_report **rep, char **err)
 {
 	*out = NULL;
 	*rep = NULL;
@@ -749,8 +749,8 @@ mdg_rc flow_set_parse(const flow_source *src, size_t nsrc, nlp_tagger *t,
 	s->refs = 1;
 	parser P = {.s = s, .rep = r, .err = err};
 	if (nsrc == 0 || nsrc > FLOW_MAX_FILES) {
-		rc = flow_report_add(r, "", 0, NULL, NULL,
-				     "a flow set has 1 to %d files", FLOW_MAX_FILES);
+		rc = flow_report_add(r, "", 0, NULL, NULL, "a flow set has 1 to %d files",
+		                     FLOW_MAX_FILES);
 		goto done;
 	}
 	if ((s->files = calloc(nsrc, sizeof *s->files)) == NULL) {
@@ -768,15 +768,14 @@ mdg_rc flow_set_parse(const flow_source *src, size_t nsrc, nlp_tagger *t,
 	for (size_t i = 0; i < nsrc && rc == MDG_OK; i++) {
 		if (src[i].len > FLOW_MAX_FILE_BYTES)
 			rc = flow_report_add(r, s->files[i], 0, NULL, NULL,
-					     "the file is %zu bytes, over the cap of "
-					     "%u",
-					     src[i].len, FLOW_MAX_FILE_BYTES);
+			                     "the file is %zu bytes, over the cap of "
+			                     "%u",
+			                     src[i].len, FLOW_MAX_FILE_BYTES);
 		else
 			rc = parse_file(&P, (int)i, &src[i], &starts);
 	}
 	if (rc == MDG_OK && r->nproblems == 0 && s->nflows == 0)
-		rc = flow_report_add(r, s->files[0], 0, NULL, NULL,
-				     "no flows defined");
+		rc = flow_report_add(r, s->files[0], 0, NULL, NULL, "no flows defined");
 	/* Every check runs even after earlier problems, so one import run
 	 * lists everything to fix (unresolved targets count as exits, so a
 	 * typo in `next` is not also reported as a cycle). */
@@ -797,7 +796,8 @@ done:
 		for (size_t i = 0; i < s->nflows; i++) {
 			r->nnodes += s->flows[i].nnodes;
 			for (size_t j = 0; j < s->flows[i].nnodes; j++)
-				r->nleaves += s->flows[i].nodes[j].kind != FLOW_NODE_QUESTION;
+				r->nleaves +=
+				    s->flows[i].nodes[j].kind != FLOW_NODE_QUESTION;
 		}
 		*out = s;
 	} else {

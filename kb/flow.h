@@ -57,25 +57,25 @@
 #include "../nlp/tok.h"
 
 /* Caps (characters for text, counts for lists). */
-#define FLOW_ID_MAX 64
-#define FLOW_MAX_FILE_BYTES (4u << 20)
-#define FLOW_MAX_FILES 16
-#define FLOW_MAX_FLOWS 500
-#define FLOW_MAX_NODES 300 /* per flow */
-#define FLOW_MAX_OPTIONS 20
-#define FLOW_MAX_SYNONYMS 30
-#define FLOW_MAX_TRIGGERS 30
-#define FLOW_MAX_LINKS 10
-#define FLOW_MAX_PHONES 10
-#define FLOW_MAX_TITLE_CHARS 100
-#define FLOW_MAX_TEXT_CHARS 1000   /* question text, triage text, advice */
+#define FLOW_ID_MAX           64
+#define FLOW_MAX_FILE_BYTES   (4u << 20)
+#define FLOW_MAX_FILES        16
+#define FLOW_MAX_FLOWS        500
+#define FLOW_MAX_NODES        300 /* per flow */
+#define FLOW_MAX_OPTIONS      20
+#define FLOW_MAX_SYNONYMS     30
+#define FLOW_MAX_TRIGGERS     30
+#define FLOW_MAX_LINKS        10
+#define FLOW_MAX_PHONES       10
+#define FLOW_MAX_TITLE_CHARS  100
+#define FLOW_MAX_TEXT_CHARS   1000 /* question text, triage text, advice */
 #define FLOW_MAX_ANSWER_CHARS 5000 /* answer text */
-#define FLOW_MAX_LABEL_CHARS 40
+#define FLOW_MAX_LABEL_CHARS  40
 #define FLOW_MAX_PHRASE_CHARS 100 /* synonyms, triggers */
-#define FLOW_MAX_URL_CHARS 1000
-#define FLOW_MAX_PROBLEMS 1000
-#define FLOW_MAX_PATH 16 /* choices in one position (it travels in the signed state) */
-#define FLOW_POS_MAX (FLOW_ID_MAX + FLOW_MAX_PATH * (FLOW_ID_MAX + 1))
+#define FLOW_MAX_URL_CHARS    1000
+#define FLOW_MAX_PROBLEMS     1000
+#define FLOW_MAX_PATH         16 /* choices in one position (it travels in the signed state) */
+#define FLOW_POS_MAX          (FLOW_ID_MAX + FLOW_MAX_PATH * (FLOW_ID_MAX + 1))
 
 typedef struct flow_set flow_set;
 
@@ -117,8 +117,8 @@ typedef struct flow_source {
  * Returns MDG_OK with *out (release with flow_set_release) and *rep (the
  * counts, no problems); MDG_ERR_VALIDATION with *rep listing every problem
  * and *out NULL; other codes with *err. *rep is owned by the caller. */
-mdg_rc flow_set_parse(const flow_source *src, size_t nsrc, nlp_tagger *t,
-		      flow_set **out, flow_report **rep, char **err);
+mdg_rc flow_set_parse(const flow_source *src, size_t nsrc, nlp_tagger *t, flow_set **out,
+                      flow_report **rep, char **err);
 
 /* Reference counting (not thread-safe: a set belongs to one connection's
  * cache, or to a single-threaded tool). release(NULL) is a no-op. */
@@ -148,7 +148,7 @@ flow_urgency flow_urgency_of(int level);
 
 typedef enum flow_reply_type {
 	FLOW_REPLY_NOMATCH = 0, /* typed text matched nothing here: search the
-				   FAQ (position unchanged) */
+	                           FAQ (position unchanged) */
 	FLOW_REPLY_QUESTION,    /* "flow": a question with options */
 	FLOW_REPLY_ANSWER,      /* "answer": an answer leaf */
 	FLOW_REPLY_TRIAGE,      /* "triage_result": a triage leaf */
@@ -201,31 +201,29 @@ typedef struct flow_reply {
 	const char *answer_title; /* (set) answer leaf's title, may be "" */
 	const flow_link *links;   /* (set) answer leaf's links */
 	size_t nlinks;
-	const char *contact;     /* (set) answer leaf's contact, may be "" */
-	flow_urgency urgency;    /* triage leaf, or handoff after one */
-	const char *advice;      /* (set) home care, "" if none */
-	const char *care_text;   /* (set) how to find an open institution */
+	const char *contact;   /* (set) answer leaf's contact, may be "" */
+	flow_urgency urgency;  /* triage leaf, or handoff after one */
+	const char *advice;    /* (set) home care, "" if none */
+	const char *care_text; /* (set) how to find an open institution */
 	const flow_link *care_links;
 	size_t ncare_links;
 	const flow_phone *phones; /* (set) handoff */
 	size_t nphones;
 	flow_step *steps; /* answers so far (handoff summaries, walkers) */
 	size_t nsteps;
-	char *summary;    /* handoff: readable summary of steps and level */
-	char *pos;        /* new position; "" = the conversation left flows */
-	int leaf;         /* position is at an answer/triage leaf */
+	char *summary; /* handoff: readable summary of steps and level */
+	char *pos;     /* new position; "" = the conversation left flows */
+	int leaf;      /* position is at an answer/triage leaf */
 } flow_reply;
 
 void flow_reply_free(flow_reply *r);
 
 /* Starts flow_id at its start node. MDG_ERR_NOTFOUND if no such flow. */
-mdg_rc flow_start(const flow_set *s, const char *flow_id, flow_reply **out,
-		  char **err);
+mdg_rc flow_start(const flow_set *s, const char *flow_id, flow_reply **out, char **err);
 
 /* Renders the node at pos again (after a NOMATCH the caller could not
  * answer, or a "resume"). MDG_ERR_NOTFOUND for a stale position. */
-mdg_rc flow_render(const flow_set *s, const char *pos, flow_reply **out,
-		   char **err);
+mdg_rc flow_render(const flow_set *s, const char *pos, flow_reply **out, char **err);
 
 typedef struct flow_input {
 	const char *choice; /* an option id offered at pos, or NULL */
@@ -244,14 +242,13 @@ typedef struct flow_input {
  * MDG_ERR_NOTFOUND: pos does not resolve in this set (content changed or
  * forged); MDG_ERR_UTF8 / MDG_ERR_TOOBIG for bad text. t may be NULL. */
 mdg_rc flow_step_input(const flow_set *s, nlp_tagger *t, const char *pos,
-		       const flow_input *in, flow_reply **out, char **err);
+                       const flow_input *in, flow_reply **out, char **err);
 
 /* Finds the flow whose trigger phrases best match text (any text, not yet
  * normalised). *flow_id (set) is NULL when nothing matches; *score is
  * 0..1: 1 = a trigger appears verbatim, less when only its terms do. */
-mdg_rc flow_trigger_match(const flow_set *s, nlp_tagger *t, const char *text,
-			  size_t len, const char **flow_id, double *score,
-			  char **err);
+mdg_rc flow_trigger_match(const flow_set *s, nlp_tagger *t, const char *text, size_t len,
+                          const char **flow_id, double *score, char **err);
 
 /* ---- paths, for review tables and walkers ---- */
 
@@ -271,6 +268,6 @@ typedef struct flow_path {
  * would revisit a node already on the path are not followed, so cycles
  * with an exit are printed once). A non-zero return stops the walk. */
 mdg_rc flow_set_paths(const flow_set *s, int (*cb)(void *ctx, const flow_path *p),
-		      void *ctx, char **err);
+                      void *ctx, char **err);
 
 #endif

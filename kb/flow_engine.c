@@ -9,9 +9,9 @@
 #include "flow_internal.h"
 
 #define FLOW_MAX_INPUT_BYTES 4096
-#define MATCH_ACCEPT 0.7   /* an option named this well is chosen */
-#define MATCH_TIE 0.03     /* ... unless another is within this margin */
-#define CONTROL_SLACK 4    /* 「最初からお願い」: extra characters allowed */
+#define MATCH_ACCEPT         0.7  /* an option named this well is chosen */
+#define MATCH_TIE            0.03 /* ... unless another is within this margin */
+#define CONTROL_SLACK        4 /* 「最初からお願い」: extra characters allowed */
 
 const char *flow_reply_type_name(flow_reply_type t)
 {
@@ -56,26 +56,23 @@ static const struct {
 	const char *id, *label;
 	const char *words[16]; /* typed forms, normalised */
 } controls[] = {
-	{FLOW_OPT_BACK,
-	 "back",
-	 "戻る",
-	 {"戻る", "もどる", "戻って", "戻りたい", "戻ります", "前に戻る",
-	  "前に戻って", "ひとつ前", "一つ前", "1つ前", "前の質問", "前へ", "back",
-	  NULL}},
-	{FLOW_OPT_RESTART,
-	 "restart",
-	 "最初から",
-	 {"最初から", "はじめから", "初めから", "最初に戻る", "最初に戻って",
-	  "やり直す", "やりなおす", "やり直し", "やり直したい", "最初からやり直す",
-	  "restart", NULL}},
-	{FLOW_OPT_QUIT,
-	 "quit",
-	 "やめる",
-	 {"やめる", "止める", "辞める", "やめます", "やめたい", "終了", "終わる",
-	  "おわる", "終わり", "おわり", "中止", "キャンセル", "もういい", "quit",
-	  "cancel", NULL}},
-	{FLOW_OPT_RESUME, "resume", "相談を続ける", {NULL}},
-	{FLOW_OPT_HANDOFF, "handoff", NULL, {NULL}},
+    {FLOW_OPT_BACK,
+     "back",
+     "戻る",
+     {"戻る", "もどる", "戻って", "戻りたい", "戻ります", "前に戻る", "前に戻って",
+      "ひとつ前", "一つ前", "1つ前", "前の質問", "前へ", "back", NULL}},
+    {FLOW_OPT_RESTART,
+     "restart",
+     "最初から",
+     {"最初から", "はじめから", "初めから", "最初に戻る", "最初に戻って", "やり直す",
+      "やりなおす", "やり直し", "やり直したい", "最初からやり直す", "restart", NULL}},
+    {FLOW_OPT_QUIT,
+     "quit",
+     "やめる",
+     {"やめる", "止める", "辞める", "やめます", "やめたい", "終了", "終わる", "おわる",
+      "終わり", "おわり", "中止", "キャンセル", "もういい", "quit", "cancel", NULL}},
+    {FLOW_OPT_RESUME, "resume", "相談を続ける", {NULL}},
+    {FLOW_OPT_HANDOFF, "handoff", NULL, {NULL}},
 };
 
 static const char *control_label(flow_option_kind k)
@@ -97,8 +94,8 @@ static const char *control_id(flow_option_kind k)
 /* ---- positions ---- */
 
 typedef struct walk {
-	int first;  /* flow the position starts in */
-	int flow;   /* current flow and node */
+	int first; /* flow the position starts in */
+	int flow;  /* current flow and node */
 	int node;
 	size_t nchoices;
 	const flow_opt *chosen[FLOW_MAX_PATH];
@@ -129,7 +126,7 @@ static mdg_rc replay(const flow_set *s, const char *pos, walk *w, char **err)
 	}
 	if (f < 0 || s->flows[f].start < 0)
 		return mdg_fail(err, MDG_ERR_NOTFOUND, "flow '%.64s' does not exist",
-				k <= FLOW_ID_MAX ? id : "?");
+		                k <= FLOW_ID_MAX ? id : "?");
 	w->first = w->flow = f;
 	w->node = s->flows[f].start;
 	while (e) {
@@ -139,13 +136,14 @@ static mdg_rc replay(const flow_set *s, const char *pos, walk *w, char **err)
 		const flow_node *n = cur(s, w);
 		const flow_opt *o = NULL;
 		for (size_t i = 0; i < n->nopts && !o && k > 0; i++)
-			if (strlen(n->opts[i].id) == k && memcmp(n->opts[i].id, p, k) == 0)
+			if (strlen(n->opts[i].id) == k &&
+			    memcmp(n->opts[i].id, p, k) == 0)
 				o = &n->opts[i];
 		if (o == NULL || w->nchoices >= FLOW_MAX_PATH)
 			return mdg_fail(err, MDG_ERR_NOTFOUND,
-					"position does not resolve in flow '%s' "
-					"(content changed?)",
-					s->flows[w->flow].id);
+			                "position does not resolve in flow '%s' "
+			                "(content changed?)",
+			                s->flows[w->flow].id);
 		w->chosen[w->nchoices] = o;
 		w->steps[w->nchoices] = (flow_step){n->text, n->summary, o->label};
 		w->nchoices++;
@@ -187,7 +185,7 @@ void flow_reply_free(flow_reply *r)
 }
 
 static mdg_rc add_option(flow_reply *r, const char *id, const char *label,
-			 flow_option_kind k)
+                         flow_option_kind k)
 {
 	flow_option *no = realloc(r->options, (r->noptions + 1) * sizeof *no);
 	if (no == NULL)
@@ -200,8 +198,7 @@ static mdg_rc add_option(flow_reply *r, const char *id, const char *label,
 static mdg_rc add_control(flow_reply *r, const flow_set *s, flow_option_kind k)
 {
 	return add_option(r, control_id(k),
-			  k == FLOW_OPT_HANDOFF ? s->handoff_label : control_label(k),
-			  k);
+	                  k == FLOW_OPT_HANDOFF ? s->handoff_label : control_label(k), k);
 }
 
 static int has_handoff(const flow_set *s, const walk *w)
@@ -244,7 +241,7 @@ static flow_reply *reply_new(const flow_set *s, const walk *w)
 
 /* The reply for the node the walk is at. */
 static mdg_rc render(const flow_set *s, const walk *w, const char *prefix,
-		     flow_reply **out)
+                     flow_reply **out)
 {
 	*out = NULL;
 	flow_reply *r = reply_new(s, w);
@@ -256,8 +253,8 @@ static mdg_rc render(const flow_set *s, const walk *w, const char *prefix,
 	case FLOW_NODE_QUESTION:
 		r->type = FLOW_REPLY_QUESTION;
 		for (size_t i = 0; i < n->nopts && rc == MDG_OK; i++)
-			rc = add_option(r, n->opts[i].id, n->opts[i].label,
-					FLOW_OPT_NEXT);
+			rc =
+			    add_option(r, n->opts[i].id, n->opts[i].label, FLOW_OPT_NEXT);
 		break;
 	case FLOW_NODE_ANSWER:
 		r->type = FLOW_REPLY_ANSWER;
@@ -318,17 +315,17 @@ static mdg_rc render_handoff(const flow_set *s, const walk *w, flow_reply **out)
 		r->urgency = flow_urgency_of(n->level);
 	mdg_buf b = {.limit = 64 * 1024};
 	mdg_rc rc = mdg_buf_printf(&b, "【ご相談内容のまとめ】\n%s: %s\n",
-				   flow_has_triage(f) ? "症状" : "ご用件", f->title);
+	                           flow_has_triage(f) ? "症状" : "ご用件", f->title);
 	for (size_t i = 0; i < w->nchoices && rc == MDG_OK; i++)
 		rc = mdg_buf_printf(&b, "・%s → %s\n",
-				    w->steps[i].summary[0] ? w->steps[i].summary
-							   : w->steps[i].question,
-				    w->steps[i].answer);
+		                    w->steps[i].summary[0] ? w->steps[i].summary
+		                                           : w->steps[i].question,
+		                    w->steps[i].answer);
 	if (rc == MDG_OK && w->nchoices == 0)
 		rc = mdg_buf_adds(&b, "・（まだ質問にお答えいただいていません）\n");
 	if (rc == MDG_OK && r->urgency.level)
 		rc = mdg_buf_printf(&b, "判定: 緊急度%d（%s）%s\n", r->urgency.level,
-				    r->urgency.color_ja, r->urgency.label);
+		                    r->urgency.color_ja, r->urgency.label);
 	if (rc == MDG_OK) {
 		r->summary = mdg_buf_take(&b, NULL);
 		if (r->summary == NULL)
@@ -359,7 +356,7 @@ static mdg_rc render_end(const flow_set *s, const walk *w, flow_reply **out)
 	r->type = FLOW_REPLY_END;
 	r->leaf = 0;
 	r->text = strdup("ご案内を終了しました。ほかにご質問があれば、"
-			 "入力してください。");
+	                 "入力してください。");
 	r->pos = strdup("");
 	if (!r->text || !r->pos) {
 		flow_reply_free(r);
@@ -370,14 +367,14 @@ static mdg_rc render_end(const flow_set *s, const walk *w, flow_reply **out)
 }
 
 /* Applies option o at the walk's node (a question) and renders. */
-static mdg_rc apply(const flow_set *s, walk *w, const flow_opt *o,
-		    flow_reply **out, char **err)
+static mdg_rc apply(const flow_set *s, walk *w, const flow_opt *o, flow_reply **out,
+                    char **err)
 {
 	if (w->nchoices >= FLOW_MAX_PATH)
 		return mdg_fail(err, MDG_ERR_TOOBIG,
-				"the conversation went through more than %d "
-				"questions; start again",
-				FLOW_MAX_PATH);
+		                "the conversation went through more than %d "
+		                "questions; start again",
+		                FLOW_MAX_PATH);
 	const flow_node *n = cur(s, w);
 	w->chosen[w->nchoices] = o;
 	w->steps[w->nchoices] = (flow_step){n->text, n->summary, o->label};
@@ -392,8 +389,8 @@ static mdg_rc apply(const flow_set *s, walk *w, const flow_opt *o,
 }
 
 /* Re-walks the first k choices of w (back / restart). */
-static mdg_rc rewind_to(const flow_set *s, const walk *w, size_t k,
-			flow_reply **out, char **err)
+static mdg_rc rewind_to(const flow_set *s, const walk *w, size_t k, flow_reply **out,
+                        char **err)
 {
 	char *p = pos_string(s, w, k);
 	if (p == NULL)
@@ -404,20 +401,18 @@ static mdg_rc rewind_to(const flow_set *s, const walk *w, size_t k,
 	return rc == MDG_OK ? render(s, &w2, NULL, out) : rc;
 }
 
-mdg_rc flow_start(const flow_set *s, const char *flow_id, flow_reply **out,
-		  char **err)
+mdg_rc flow_start(const flow_set *s, const char *flow_id, flow_reply **out, char **err)
 {
 	*out = NULL;
 	if (flow_id == NULL || !flow_id_valid(flow_id) || flow_find(s, flow_id) < 0)
 		return mdg_fail(err, MDG_ERR_NOTFOUND, "no flow named '%s'",
-				flow_id ? flow_id : "");
+		                flow_id ? flow_id : "");
 	walk w;
 	mdg_rc rc = replay(s, flow_id, &w, err);
 	return rc == MDG_OK ? render(s, &w, NULL, out) : rc;
 }
 
-mdg_rc flow_render(const flow_set *s, const char *pos, flow_reply **out,
-		   char **err)
+mdg_rc flow_render(const flow_set *s, const char *pos, flow_reply **out, char **err)
 {
 	*out = NULL;
 	walk w;
@@ -426,8 +421,8 @@ mdg_rc flow_render(const flow_set *s, const char *pos, flow_reply **out,
 }
 
 /* Applies a control (back, restart, quit, handoff, resume). */
-static mdg_rc do_control(const flow_set *s, walk *w, flow_option_kind k,
-			 flow_reply **out, char **err)
+static mdg_rc do_control(const flow_set *s, walk *w, flow_option_kind k, flow_reply **out,
+                         char **err)
 {
 	switch (k) {
 	case FLOW_OPT_BACK:
@@ -466,8 +461,8 @@ static int offered(const flow_set *s, const walk *w, flow_option_kind k)
 	return 0;
 }
 
-static mdg_rc by_choice(const flow_set *s, walk *w, const char *choice,
-			flow_reply **out, char **err)
+static mdg_rc by_choice(const flow_set *s, walk *w, const char *choice, flow_reply **out,
+                        char **err)
 {
 	for (size_t i = 0; i < sizeof controls / sizeof *controls; i++)
 		if (strcmp(choice, controls[i].id) == 0) {
@@ -480,8 +475,8 @@ static mdg_rc by_choice(const flow_set *s, walk *w, const char *choice,
 		if (strcmp(n->opts[i].id, choice) == 0)
 			return apply(s, w, &n->opts[i], out, err);
 	return mdg_fail(err, MDG_ERR_INVALID,
-			"choice '%.64s' is not offered at node '%s' of flow '%s'",
-			choice, n->id, s->flows[w->flow].id);
+	                "choice '%.64s' is not offered at node '%s' of flow '%s'", choice,
+	                n->id, s->flows[w->flow].id);
 }
 
 /* 1 if the typed text is control word: the whole message, or the word
@@ -512,11 +507,11 @@ static double best_phrase(const flow_phrase *p, size_t n, const flow_text *x)
 }
 
 static mdg_rc by_text(const flow_set *s, walk *w, nlp_tagger *t, const char *text,
-		      size_t len, flow_reply **out, char **err)
+                      size_t len, flow_reply **out, char **err)
 {
 	if (len > FLOW_MAX_INPUT_BYTES)
 		return mdg_fail(err, MDG_ERR_TOOBIG, "message over %d bytes",
-				FLOW_MAX_INPUT_BYTES);
+		                FLOW_MAX_INPUT_BYTES);
 	flow_text x;
 	mdg_rc rc = flow_text_init(&x, text, len, t, err);
 	if (rc != MDG_OK) {
@@ -564,8 +559,9 @@ static mdg_rc by_text(const flow_set *s, walk *w, nlp_tagger *t, const char *tex
 			}
 		}
 		if (best >= MATCH_ACCEPT && second > best - MATCH_TIE) {
-			rc = render(s, w, "どれに当てはまるか、選択肢から選んでください。\n",
-				    out);
+			rc = render(s, w,
+			            "どれに当てはまるか、選択肢から選んでください。\n",
+			            out);
 			done = 1;
 		} else if (best >= MATCH_ACCEPT) {
 			rc = apply(s, w, pick, out, err);
@@ -579,7 +575,7 @@ static mdg_rc by_text(const flow_set *s, walk *w, nlp_tagger *t, const char *tex
 		if (r == NULL)
 			rc = MDG_ERR_NOMEM;
 		else if ((r->pos = pos_string(s, w, w->nchoices)) == NULL ||
-			 (r->text = strdup("")) == NULL) {
+		         (r->text = strdup("")) == NULL) {
 			flow_reply_free(r);
 			rc = MDG_ERR_NOMEM;
 		} else {
@@ -592,7 +588,7 @@ static mdg_rc by_text(const flow_set *s, walk *w, nlp_tagger *t, const char *tex
 }
 
 mdg_rc flow_step_input(const flow_set *s, nlp_tagger *t, const char *pos,
-		       const flow_input *in, flow_reply **out, char **err)
+                       const flow_input *in, flow_reply **out, char **err)
 {
 	*out = NULL;
 	walk w;
@@ -606,15 +602,14 @@ mdg_rc flow_step_input(const flow_set *s, nlp_tagger *t, const char *pos,
 	return by_text(s, &w, t, in->text, in->len, out, err);
 }
 
-mdg_rc flow_trigger_match(const flow_set *s, nlp_tagger *t, const char *text,
-			  size_t len, const char **flow_id, double *score,
-			  char **err)
+mdg_rc flow_trigger_match(const flow_set *s, nlp_tagger *t, const char *text, size_t len,
+                          const char **flow_id, double *score, char **err)
 {
 	*flow_id = NULL;
 	*score = 0;
 	if (len > FLOW_MAX_INPUT_BYTES)
 		return mdg_fail(err, MDG_ERR_TOOBIG, "message over %d bytes",
-				FLOW_MAX_INPUT_BYTES);
+		                FLOW_MAX_INPUT_BYTES);
 	int any = 0;
 	for (size_t i = 0; s && i < s->nflows && !any; i++)
 		any = s->flows[i].ntriggers > 0;
@@ -624,8 +619,8 @@ mdg_rc flow_trigger_match(const flow_set *s, nlp_tagger *t, const char *text,
 	mdg_rc rc = flow_text_init(&x, text, len, t, err);
 	if (rc == MDG_OK) {
 		for (size_t i = 0; i < s->nflows; i++) {
-			double sc = best_phrase(s->flows[i].triggers,
-						s->flows[i].ntriggers, &x);
+			double sc =
+			    best_phrase(s->flows[i].triggers, s->flows[i].ntriggers, &x);
 			if (sc > *score) {
 				*score = sc;
 				*flow_id = s->flows[i].id;
@@ -669,11 +664,13 @@ static void paths_dfs(paths *P, int node, size_t depth)
 		const flow_opt *o = &n->opts[i];
 		P->steps[depth] = (flow_step){n->text, n->summary, o->label};
 		if (o->jump_flow >= 0) {
-			flow_path j = {P->f->id, P->f->title, P->steps, depth + 1, "", "", 0,
-				       P->s->flows[o->jump_flow].id, ""};
+			flow_path j = {
+			    P->f->id, P->f->title, P->steps, depth + 1,
+			    "",       "",          0,        P->s->flows[o->jump_flow].id,
+			    ""};
 			P->stop = P->cb(P->ctx, &j);
 		} else if (o->next_node >= 0 && !P->on_path[o->next_node] &&
-			   depth + 1 < FLOW_MAX_NODES) {
+		           depth + 1 < FLOW_MAX_NODES) {
 			paths_dfs(P, o->next_node, depth + 1);
 		}
 	}
@@ -681,7 +678,7 @@ static void paths_dfs(paths *P, int node, size_t depth)
 }
 
 mdg_rc flow_set_paths(const flow_set *s, int (*cb)(void *ctx, const flow_path *p),
-		      void *ctx, char **err)
+                      void *ctx, char **err)
 {
 	paths P = {.s = s, .cb = cb, .ctx = ctx};
 	for (size_t i = 0; i < s->nflows && !P.stop; i++) {

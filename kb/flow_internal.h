@@ -13,9 +13,9 @@
 
 /* A label, synonym or trigger prepared for matching. */
 typedef struct flow_phrase {
-	char *text;   /* as written */
-	char *norm;   /* nlp_norm'd, trailing politeness/punctuation stripped */
-	char *kata;   /* norm in katakana */
+	char *text;    /* as written */
+	char *norm;    /* nlp_norm'd, trailing politeness/punctuation stripped */
+	char *kata;    /* norm in katakana */
 	char *reading; /* katakana reading of its terms, "" without a tagger */
 	char **terms;
 	size_t nterms;
@@ -29,11 +29,9 @@ typedef struct flow_text {
 } flow_text;
 
 /* Prepares text (t may be NULL: no terms, no reading). */
-mdg_rc flow_phrase_init(flow_phrase *p, const char *text, nlp_tagger *t,
-			char **err);
+mdg_rc flow_phrase_init(flow_phrase *p, const char *text, nlp_tagger *t, char **err);
 void flow_phrase_clear(flow_phrase *p);
-mdg_rc flow_text_init(flow_text *x, const char *s, size_t n, nlp_tagger *t,
-		      char **err);
+mdg_rc flow_text_init(flow_text *x, const char *s, size_t n, nlp_tagger *t, char **err);
 void flow_text_clear(flow_text *x);
 
 /* How well phrase p names what x says, 0..1: 1 exact, ~0.9 contained
@@ -62,26 +60,26 @@ typedef struct flow_yaml {
 
 /* Appends a problem (silently drops past FLOW_MAX_PROBLEMS); MDG_ERR_NOMEM
  * on allocation failure. */
-mdg_rc flow_report_add(flow_report *r, const char *file, size_t line,
-		       const char *flow, const char *node, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+mdg_rc flow_report_add(flow_report *r, const char *file, size_t line, const char *flow,
+                       const char *node, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* Loads one YAML document; syntax errors, aliases and a missing document
  * become problems in y->rep (returns MDG_ERR_VALIDATION). */
-mdg_rc flow_yaml_load(flow_yaml *y, const char *file, const char *text,
-		      size_t len, flow_report *rep);
+mdg_rc flow_yaml_load(flow_yaml *y, const char *file, const char *text, size_t len,
+                      flow_report *rep);
 void flow_yaml_free(flow_yaml *y);
 yaml_node_t *flow_yaml_root(flow_yaml *y);
 size_t flow_yaml_line(const yaml_node_t *n);
 /* Records a problem at node n's line in the current flow/node context. */
-mdg_rc flow_yaml_problem(flow_yaml *y, const yaml_node_t *n, const char *fmt,
-			 ...) __attribute__((format(printf, 3, 4)));
+mdg_rc flow_yaml_problem(flow_yaml *y, const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Value of key in mapping m, NULL if absent (or m not a mapping). */
 yaml_node_t *flow_yaml_get(flow_yaml *y, yaml_node_t *m, const char *key);
 /* Reports keys of mapping m not in allowed (NULL-terminated). */
-mdg_rc flow_yaml_check_keys(flow_yaml *y, yaml_node_t *m,
-			    const char *const *allowed, const char *what);
+mdg_rc flow_yaml_check_keys(flow_yaml *y, yaml_node_t *m, const char *const *allowed,
+                            const char *what);
 /* i-th item of sequence node, NULL past the end. */
 yaml_node_t *flow_yaml_item(flow_yaml *y, yaml_node_t *seq, size_t i);
 size_t flow_yaml_len(const yaml_node_t *seq);
@@ -91,26 +89,25 @@ size_t flow_yaml_len(const yaml_node_t *seq);
  * NUL. *out stays NULL when absent or invalid. Returns MDG_ERR_NOMEM only;
  * problems go to the report. */
 mdg_rc flow_yaml_str(flow_yaml *y, yaml_node_t *m, const char *key, int required,
-		     size_t max_chars, char **out);
+                     size_t max_chars, char **out);
 /* An id: [a-z0-9_-], starting alphanumeric, 1-64. */
 mdg_rc flow_yaml_id(flow_yaml *y, yaml_node_t *m, const char *key, int required,
-		    char **out);
+                    char **out);
 /* A list of strings (a sequence of scalars, or one scalar) with caps. */
-mdg_rc flow_yaml_strlist(flow_yaml *y, yaml_node_t *m, const char *key,
-			 size_t max_items, size_t max_chars, char ***out,
-			 size_t *n);
+mdg_rc flow_yaml_strlist(flow_yaml *y, yaml_node_t *m, const char *key, size_t max_items,
+                         size_t max_chars, char ***out, size_t *n);
 /* Links: [{label, url}]; urls must be http(s). */
-mdg_rc flow_yaml_links(flow_yaml *y, yaml_node_t *m, const char *key,
-		       flow_link **out, size_t *n);
+mdg_rc flow_yaml_links(flow_yaml *y, yaml_node_t *m, const char *key, flow_link **out,
+                       size_t *n);
 /* Phones: [{label, number}]. */
-mdg_rc flow_yaml_phones(flow_yaml *y, yaml_node_t *m, const char *key,
-			flow_phone **out, size_t *n);
+mdg_rc flow_yaml_phones(flow_yaml *y, yaml_node_t *m, const char *key, flow_phone **out,
+                        size_t *n);
 /* Booleans: true/false/yes/no; *out keeps its value when absent. */
 mdg_rc flow_yaml_bool(flow_yaml *y, yaml_node_t *m, const char *key, int *out);
 /* Integer within [min, max]: 1 if present and valid, 0 if absent, -1 if
  * invalid (reported). */
-int flow_yaml_int(flow_yaml *y, yaml_node_t *m, const char *key, long min,
-		  long max, long *out);
+int flow_yaml_int(flow_yaml *y, yaml_node_t *m, const char *key, long min, long max,
+                  long *out);
 
 int flow_id_valid(const char *s);
 void flow_strv_free(char **v, size_t n);

@@ -11,18 +11,44 @@
 /* Expressions that negate what comes right before them. Checked on
  * normalised text; hiragana forms only (katakana-ised text maps back to
  * the same byte offsets, see score_reading). */
-static const char *const negations[] = {
-	"ではな", "じゃな", "ではありません", "でない", "でもな", "ことはな",
-	"ことはありません", "ことはございません", "わけではな", "わけじゃな",
-	"訳ではな", "ません", "ない", "なかった", "なし", "無し", "無い",
-	"くない", "くはない", "くありません", "くなかった", "はない", "はなかった",
-	"はありません", "はいない", "はしていない", "はしてない", "もない",
-	"もありません", "以外", "とは違", "とはちが", NULL};
+static const char *const negations[] = {"ではな",
+                                        "じゃな",
+                                        "ではありません",
+                                        "でない",
+                                        "でもな",
+                                        "ことはな",
+                                        "ことはありません",
+                                        "ことはございません",
+                                        "わけではな",
+                                        "わけじゃな",
+                                        "訳ではな",
+                                        "ません",
+                                        "ない",
+                                        "なかった",
+                                        "なし",
+                                        "無し",
+                                        "無い",
+                                        "くない",
+                                        "くはない",
+                                        "くありません",
+                                        "くなかった",
+                                        "はない",
+                                        "はなかった",
+                                        "はありません",
+                                        "はいない",
+                                        "はしていない",
+                                        "はしてない",
+                                        "もない",
+                                        "もありません",
+                                        "以外",
+                                        "とは違",
+                                        "とはちが",
+                                        NULL};
 
 /* Negations that follow a verb's ending: 「締め付けられ|ることはない」. */
 static const char *const nominal_negations[] = {
-	"ことはな", "ことはありません", "ことはございません", "ことな", "わけではな",
-	"わけじゃな", "わけでな", "訳ではな", "ってことはな", NULL};
+    "ことはな",   "ことはありません", "ことはございません", "ことな",       "わけではな",
+    "わけじゃな", "わけでな",         "訳ではな",           "ってことはな", NULL};
 
 static int starts_with_any(const char *s, const char *const *list)
 {
@@ -52,9 +78,17 @@ int flow_negated_after(const char *s)
 }
 
 /* Longest first where one is a suffix of another. */
-static const char *const tails[] = {
-	"でお願いします", "をお願いします", "でおねがいします", "お願いします",
-	"でございます", "にします", "でした", "です", "ます", "でーす", NULL};
+static const char *const tails[] = {"でお願いします",
+                                    "をお願いします",
+                                    "でおねがいします",
+                                    "お願いします",
+                                    "でございます",
+                                    "にします",
+                                    "でした",
+                                    "です",
+                                    "ます",
+                                    "でーす",
+                                    NULL};
 
 static int ends_with(const char *s, size_t n, const char *suf, size_t *len)
 {
@@ -67,8 +101,8 @@ static int ends_with(const char *s, size_t n, const char *suf, size_t *len)
 
 size_t flow_strip_tail(char *s, size_t n)
 {
-	static const char *const punct[] = {"。", "、", "．", "，", "・", "…",
-					    ".", ",", "!", "?", " ", "ー", NULL};
+	static const char *const punct[] = {"。", "、", "．", "，", "・", "…", ".",
+	                                    ",",  "!",  "?",  " ",  "ー", NULL};
 	int again = 1;
 	while (again && n > 0) {
 		again = 0;
@@ -112,8 +146,8 @@ static int term_cb(void *ctx, const nlp_term *t)
 		if (flow_negated_after(after))
 			return 0;
 		/* one particle between: 熱がない, 熱もない */
-		static const char *const particles[] = {"が", "は", "も", "を", "に", "で",
-							 NULL};
+		static const char *const particles[] = {"が", "は", "も", "を",
+		                                        "に", "で", NULL};
 		for (const char *const *p = particles; *p; p++) {
 			size_t k = strlen(*p);
 			if (strncmp(after, *p, k) == 0 &&
@@ -147,8 +181,8 @@ static int term_cb(void *ctx, const nlp_term *t)
 	return 0;
 }
 
-static mdg_rc collect_terms(nlp_tagger *t, const char *norm, size_t n,
-			    int check_negation, term_acc *a)
+static mdg_rc collect_terms(nlp_tagger *t, const char *norm, size_t n, int check_negation,
+                            term_acc *a)
 {
 	memset(a, 0, sizeof *a);
 	a->text = norm;
@@ -168,8 +202,7 @@ static void acc_free(term_acc *a)
 	mdg_buf_free(&a->reading);
 }
 
-mdg_rc flow_phrase_init(flow_phrase *p, const char *text, nlp_tagger *t,
-			char **err)
+mdg_rc flow_phrase_init(flow_phrase *p, const char *text, nlp_tagger *t, char **err)
 {
 	memset(p, 0, sizeof *p);
 	size_t n = 0;
@@ -212,8 +245,7 @@ void flow_phrase_clear(flow_phrase *p)
 	memset(p, 0, sizeof *p);
 }
 
-mdg_rc flow_text_init(flow_text *x, const char *s, size_t n, nlp_tagger *t,
-		      char **err)
+mdg_rc flow_text_init(flow_text *x, const char *s, size_t n, nlp_tagger *t, char **err)
 {
 	memset(x, 0, sizeof *x);
 	size_t nn = 0;

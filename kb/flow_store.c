@@ -11,28 +11,28 @@
 #define CACHE_MAX 64 /* bots whose content one connection keeps parsed */
 
 static const char schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS flow_sets("
-	" id INTEGER PRIMARY KEY,"
-	" bot_id INTEGER NOT NULL REFERENCES bots(id),"
-	" created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
-	" source TEXT NOT NULL DEFAULT '',"
-	" n_flows INTEGER NOT NULL DEFAULT 0,"
-	" state TEXT NOT NULL CHECK(state IN ('active','previous')));"
-	"CREATE INDEX IF NOT EXISTS flow_sets_bot ON flow_sets(bot_id, state);"
-	"CREATE TABLE IF NOT EXISTS flow_files("
-	" set_id INTEGER NOT NULL REFERENCES flow_sets(id),"
-	" seq INTEGER NOT NULL,"
-	" name TEXT NOT NULL,"
-	" yaml TEXT NOT NULL,"
-	" PRIMARY KEY(set_id, seq));"
-	"CREATE TABLE IF NOT EXISTS redflag_sets("
-	" id INTEGER PRIMARY KEY,"
-	" bot_id INTEGER NOT NULL DEFAULT 0," /* 0: every bot */
-	" created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
-	" source TEXT NOT NULL DEFAULT '',"
-	" n_flags INTEGER NOT NULL DEFAULT 0,"
-	" yaml TEXT NOT NULL,"
-	" state TEXT NOT NULL CHECK(state IN ('active','previous')));";
+    "CREATE TABLE IF NOT EXISTS flow_sets("
+    " id INTEGER PRIMARY KEY,"
+    " bot_id INTEGER NOT NULL REFERENCES bots(id),"
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    " source TEXT NOT NULL DEFAULT '',"
+    " n_flows INTEGER NOT NULL DEFAULT 0,"
+    " state TEXT NOT NULL CHECK(state IN ('active','previous')));"
+    "CREATE INDEX IF NOT EXISTS flow_sets_bot ON flow_sets(bot_id, state);"
+    "CREATE TABLE IF NOT EXISTS flow_files("
+    " set_id INTEGER NOT NULL REFERENCES flow_sets(id),"
+    " seq INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " yaml TEXT NOT NULL,"
+    " PRIMARY KEY(set_id, seq));"
+    "CREATE TABLE IF NOT EXISTS redflag_sets("
+    " id INTEGER PRIMARY KEY,"
+    " bot_id INTEGER NOT NULL DEFAULT 0," /* 0: every bot */
+    " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    " source TEXT NOT NULL DEFAULT '',"
+    " n_flags INTEGER NOT NULL DEFAULT 0,"
+    " yaml TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('active','previous')));";
 
 /* ---- the per-connection cache ---- */
 
@@ -79,7 +79,7 @@ static entry *cache_find(entry *v, size_t n, const char *bot)
 /* Stores obj for bot (taking the reference), evicting the oldest entry
  * when full. */
 static void cache_put(entry *v, size_t *n, const char *bot, int64_t id, void *obj,
-		      void (*release)(void *))
+                      void (*release)(void *))
 {
 	entry *e = cache_find(v, *n, bot);
 	if (e == NULL) {
@@ -115,9 +115,9 @@ static int tables_exist(kb *k, store_cache *c)
 		return 1;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(kb_sqlite(k),
-			       "SELECT count(*) FROM sqlite_master WHERE type='table'"
-			       " AND name IN ('flow_sets','flow_files','redflag_sets')",
-			       -1, &st, NULL) == SQLITE_OK &&
+	                       "SELECT count(*) FROM sqlite_master WHERE type='table'"
+	                       " AND name IN ('flow_sets','flow_files','redflag_sets')",
+	                       -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		c->tables_ok = sqlite3_column_int(st, 0) == 3;
 	sqlite3_finalize(st);
@@ -136,16 +136,15 @@ static mdg_rc db_fail(kb *k, char **err)
 	return mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
 }
 
-static mdg_rc load_files(kb *k, int64_t set_id, flow_source **out, size_t *n,
-			 char **err)
+static mdg_rc load_files(kb *k, int64_t set_id, flow_source **out, size_t *n, char **err)
 {
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(kb_sqlite(k),
-			       "SELECT name, yaml FROM flow_files WHERE set_id=?1 "
-			       "ORDER BY seq",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "SELECT name, yaml FROM flow_files WHERE set_id=?1 "
+	                       "ORDER BY seq",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(k, err);
 	sqlite3_bind_int64(st, 1, set_id);
 	flow_source *v = NULL;
@@ -197,10 +196,10 @@ static mdg_rc active_set_id(kb *k, const char *bot, int64_t *id, char **err)
 {
 	*id = 0;
 	sqlite3_stmt *st = kb_stmt(k,
-				   "SELECT fs.id FROM flow_sets fs JOIN bots b ON "
-				   "b.id = fs.bot_id WHERE b.name = ?1 AND "
-				   "fs.state = 'active'",
-				   err);
+	                           "SELECT fs.id FROM flow_sets fs JOIN bots b ON "
+	                           "b.id = fs.bot_id WHERE b.name = ?1 AND "
+	                           "fs.state = 'active'",
+	                           err);
 	if (st == NULL)
 		return MDG_ERR_DB;
 	sqlite3_bind_text(st, 1, bot, -1, SQLITE_STATIC);
@@ -215,16 +214,14 @@ static mdg_rc active_set_id(kb *k, const char *bot, int64_t *id, char **err)
  * longer parses (validated at import, so only after an engine change). */
 static mdg_rc stored_invalid(flow_report *rep, const char *what, char **err)
 {
-	char *p = rep && rep->nproblems ? flow_problem_format(&rep->problems[0])
-					: NULL;
-	mdg_rc rc = mdg_fail(err, MDG_ERR_FORMAT, "stored %s no longer valid: %s",
-			     what, p ? p : "?");
+	char *p = rep && rep->nproblems ? flow_problem_format(&rep->problems[0]) : NULL;
+	mdg_rc rc = mdg_fail(err, MDG_ERR_FORMAT, "stored %s no longer valid: %s", what,
+	                     p ? p : "?");
 	free(p);
 	return rc;
 }
 
-mdg_rc flow_active(kb *k, const char *bot, flow_set **out, int64_t *set_id,
-		   char **err)
+mdg_rc flow_active(kb *k, const char *bot, flow_set **out, int64_t *set_id, char **err)
 {
 	*out = NULL;
 	if (set_id)
@@ -265,8 +262,7 @@ mdg_rc flow_active(kb *k, const char *bot, flow_set **out, int64_t *set_id,
 	return MDG_OK;
 }
 
-mdg_rc flow_export(kb *k, const char *bot, flow_source **out, size_t *n,
-		   char **err)
+mdg_rc flow_export(kb *k, const char *bot, flow_source **out, size_t *n, char **err)
 {
 	*out = NULL;
 	*n = 0;
@@ -307,38 +303,37 @@ static mdg_rc do_import(kb *k, void *p)
 {
 	import_arg *a = p;
 	mdg_rc rc = exec_bind_id(k,
-				 "DELETE FROM flow_files WHERE set_id IN (SELECT id "
-				 "FROM flow_sets WHERE bot_id=?1 AND state='previous')",
-				 a->bot_id, a->err);
+	                         "DELETE FROM flow_files WHERE set_id IN (SELECT id "
+	                         "FROM flow_sets WHERE bot_id=?1 AND state='previous')",
+	                         a->bot_id, a->err);
 	if (rc == MDG_OK)
 		rc = exec_bind_id(k,
-				  "DELETE FROM flow_sets WHERE bot_id=?1 AND "
-				  "state='previous'",
-				  a->bot_id, a->err);
+		                  "DELETE FROM flow_sets WHERE bot_id=?1 AND "
+		                  "state='previous'",
+		                  a->bot_id, a->err);
 	if (rc == MDG_OK)
 		rc = exec_bind_id(k,
-				  "UPDATE flow_sets SET state='previous' WHERE "
-				  "bot_id=?1 AND state='active'",
-				  a->bot_id, a->err);
+		                  "UPDATE flow_sets SET state='previous' WHERE "
+		                  "bot_id=?1 AND state='active'",
+		                  a->bot_id, a->err);
 	if (rc != MDG_OK)
 		return rc;
 	mdg_buf names = {.limit = 64 * 1024};
 	for (size_t i = 0; i < a->nsrc && rc == MDG_OK; i++) {
 		const char *base = strrchr(a->src[i].name, '/');
 		rc = mdg_buf_printf(&names, "%s%s", i ? " " : "",
-				    base ? base + 1 : a->src[i].name);
+		                    base ? base + 1 : a->src[i].name);
 	}
 	sqlite3_stmt *st = NULL;
 	if (rc == MDG_OK &&
 	    sqlite3_prepare_v2(kb_sqlite(k),
-			       "INSERT INTO flow_sets(bot_id, source, n_flows, state)"
-			       " VALUES(?1, ?2, ?3, 'active')",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "INSERT INTO flow_sets(bot_id, source, n_flows, state)"
+	                       " VALUES(?1, ?2, ?3, 'active')",
+	                       -1, &st, NULL) != SQLITE_OK)
 		rc = db_fail(k, a->err);
 	if (rc == MDG_OK) {
 		sqlite3_bind_int64(st, 1, a->bot_id);
-		sqlite3_bind_text(st, 2, names.data ? names.data : "", -1,
-				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, names.data ? names.data : "", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, (int64_t)a->nflows);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = db_fail(k, a->err);
@@ -349,9 +344,9 @@ static mdg_rc do_import(kb *k, void *p)
 	st = NULL;
 	if (rc == MDG_OK &&
 	    sqlite3_prepare_v2(kb_sqlite(k),
-			       "INSERT INTO flow_files(set_id, seq, name, yaml) "
-			       "VALUES(?1, ?2, ?3, ?4)",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "INSERT INTO flow_files(set_id, seq, name, yaml) "
+	                       "VALUES(?1, ?2, ?3, ?4)",
+	                       -1, &st, NULL) != SQLITE_OK)
 		rc = db_fail(k, a->err);
 	for (size_t i = 0; i < a->nsrc && rc == MDG_OK; i++) {
 		const char *base = strrchr(a->src[i].name, '/');
@@ -359,9 +354,9 @@ static mdg_rc do_import(kb *k, void *p)
 		sqlite3_bind_int64(st, 1, a->set_id);
 		sqlite3_bind_int64(st, 2, (int64_t)i);
 		sqlite3_bind_text(st, 3, base ? base + 1 : a->src[i].name, -1,
-				  SQLITE_STATIC);
+		                  SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, a->src[i].text, (int)a->src[i].len,
-				  SQLITE_STATIC);
+		                  SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = db_fail(k, a->err);
 	}
@@ -370,16 +365,16 @@ static mdg_rc do_import(kb *k, void *p)
 }
 
 /* Every Q&A of the active version that links a flow must find it. */
-static mdg_rc check_links(kb *k, const kb_bot *b, const flow_set *s,
-			  flow_report *rep, char **err)
+static mdg_rc check_links(kb *k, const kb_bot *b, const flow_set *s, flow_report *rep,
+                          char **err)
 {
 	if (b->active_version == 0)
 		return MDG_OK;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(kb_sqlite(k),
-			       "SELECT ext_id, flow, line FROM qa WHERE version_id=?1"
-			       " AND flow <> '' ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "SELECT ext_id, flow, line FROM qa WHERE version_id=?1"
+	                       " AND flow <> '' ORDER BY id",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(k, err);
 	sqlite3_bind_int64(st, 1, b->active_version);
 	mdg_rc rc = MDG_OK;
@@ -388,16 +383,16 @@ static mdg_rc check_links(kb *k, const kb_bot *b, const flow_set *s,
 		const char *flow = (const char *)sqlite3_column_text(st, 1);
 		if (!flow_set_has(s, flow))
 			rc = flow_report_add(rep, "", 0, NULL, NULL,
-					     "Q&A '%s' of bot '%s' links flow '%s', "
-					     "which these files do not define",
-					     ext, b->name, flow);
+			                     "Q&A '%s' of bot '%s' links flow '%s', "
+			                     "which these files do not define",
+			                     ext, b->name, flow);
 	}
 	sqlite3_finalize(st);
 	return rc;
 }
 
 mdg_rc flow_import(kb *k, const char *bot, const flow_source *src, size_t nsrc,
-		   int dry_run, flow_report **rep, int64_t *set_id, char **err)
+                   int dry_run, flow_report **rep, int64_t *set_id, char **err)
 {
 	*rep = NULL;
 	if (set_id)
@@ -408,8 +403,7 @@ mdg_rc flow_import(kb *k, const char *bot, const flow_source *src, size_t nsrc,
 		free(err ? *err : NULL);
 		if (err)
 			*err = NULL;
-		return mdg_fail(err, rc, "no bot named '%s' (import its Q&A first)",
-				bot);
+		return mdg_fail(err, rc, "no bot named '%s' (import its Q&A first)", bot);
 	}
 	if (rc != MDG_OK)
 		return rc;
@@ -447,8 +441,8 @@ static mdg_rc do_swap(kb *k, void *p)
 	swap_arg *a = p;
 	char sql[256];
 	snprintf(sql, sizeof sql,
-		 "SELECT count(*) FROM %s WHERE bot_id=?1 AND state='previous'",
-		 a->table);
+	         "SELECT count(*) FROM %s WHERE bot_id=?1 AND state='previous'",
+	         a->table);
 	sqlite3_stmt *st = NULL;
 	int have = 0;
 	if (sqlite3_prepare_v2(kb_sqlite(k), sql, -1, &st, NULL) == SQLITE_OK) {
@@ -458,11 +452,12 @@ static mdg_rc do_swap(kb *k, void *p)
 	}
 	sqlite3_finalize(st);
 	if (!have)
-		return mdg_fail(a->err, MDG_ERR_NOTFOUND, "no previous version to restore");
+		return mdg_fail(a->err, MDG_ERR_NOTFOUND,
+		                "no previous version to restore");
 	snprintf(sql, sizeof sql,
-		 "UPDATE %s SET state = CASE state WHEN 'active' THEN 'previous' "
-		 "ELSE 'active' END WHERE bot_id=?1",
-		 a->table);
+	         "UPDATE %s SET state = CASE state WHEN 'active' THEN 'previous' "
+	         "ELSE 'active' END WHERE bot_id=?1",
+	         a->table);
 	return exec_bind_id(k, sql, a->bot_id, a->err);
 }
 
@@ -491,20 +486,20 @@ static mdg_rc do_flags_import(kb *k, void *p)
 {
 	flags_arg *a = p;
 	mdg_rc rc = exec_bind_id(k,
-				 "DELETE FROM redflag_sets WHERE bot_id=?1 AND "
-				 "state='previous'",
-				 a->bot_id, a->err);
+	                         "DELETE FROM redflag_sets WHERE bot_id=?1 AND "
+	                         "state='previous'",
+	                         a->bot_id, a->err);
 	if (rc == MDG_OK)
 		rc = exec_bind_id(k,
-				  "UPDATE redflag_sets SET state='previous' WHERE "
-				  "bot_id=?1 AND state='active'",
-				  a->bot_id, a->err);
+		                  "UPDATE redflag_sets SET state='previous' WHERE "
+		                  "bot_id=?1 AND state='active'",
+		                  a->bot_id, a->err);
 	sqlite3_stmt *st = NULL;
 	if (rc == MDG_OK &&
 	    sqlite3_prepare_v2(kb_sqlite(k),
-			       "INSERT INTO redflag_sets(bot_id, source, n_flags, "
-			       "yaml, state) VALUES(?1, ?2, ?3, ?4, 'active')",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "INSERT INTO redflag_sets(bot_id, source, n_flags, "
+	                       "yaml, state) VALUES(?1, ?2, ?3, ?4, 'active')",
+	                       -1, &st, NULL) != SQLITE_OK)
 		rc = db_fail(k, a->err);
 	if (rc == MDG_OK) {
 		const char *base = strrchr(a->name, '/');
@@ -519,9 +514,8 @@ static mdg_rc do_flags_import(kb *k, void *p)
 	return rc;
 }
 
-mdg_rc flow_redflags_import(kb *k, const char *bot, const char *name,
-			    const char *text, size_t len, int dry_run,
-			    flow_report **rep, char **err)
+mdg_rc flow_redflags_import(kb *k, const char *bot, const char *name, const char *text,
+                            size_t len, int dry_run, flow_report **rep, char **err)
 {
 	*rep = NULL;
 	int64_t bot_id = 0;
@@ -548,8 +542,7 @@ mdg_rc flow_redflags_import(kb *k, const char *bot, const char *name,
 	return rc;
 }
 
-mdg_rc flow_redflags_active(kb *k, const char *bot, redflag_list **out,
-			    char **err)
+mdg_rc flow_redflags_active(kb *k, const char *bot, redflag_list **out, char **err)
 {
 	*out = NULL;
 	store_cache *c = cache_of(k);
@@ -558,10 +551,10 @@ mdg_rc flow_redflags_active(kb *k, const char *bot, redflag_list **out,
 	if (!tables_exist(k, c))
 		return MDG_OK;
 	sqlite3_stmt *st = kb_stmt(k,
-				   "SELECT id FROM redflag_sets WHERE state='active' "
-				   "AND bot_id IN (0, (SELECT id FROM bots WHERE "
-				   "name=?1)) ORDER BY bot_id DESC LIMIT 1",
-				   err);
+	                           "SELECT id FROM redflag_sets WHERE state='active' "
+	                           "AND bot_id IN (0, (SELECT id FROM bots WHERE "
+	                           "name=?1)) ORDER BY bot_id DESC LIMIT 1",
+	                           err);
 	if (st == NULL)
 		return MDG_ERR_DB;
 	sqlite3_bind_text(st, 1, bot, -1, SQLITE_STATIC);
@@ -579,8 +572,8 @@ mdg_rc flow_redflags_active(kb *k, const char *bot, redflag_list **out,
 	}
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(kb_sqlite(k),
-			       "SELECT source, yaml FROM redflag_sets WHERE id=?1", -1,
-			       &q, NULL) != SQLITE_OK)
+	                       "SELECT source, yaml FROM redflag_sets WHERE id=?1", -1,
+	                       &q, NULL) != SQLITE_OK)
 		return db_fail(k, err);
 	sqlite3_bind_int64(q, 1, id);
 	mdg_rc rc = MDG_OK;
@@ -588,8 +581,8 @@ mdg_rc flow_redflags_active(kb *k, const char *bot, redflag_list **out,
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		flow_report *rep = NULL;
 		rc = redflag_parse((const char *)sqlite3_column_text(q, 0),
-				   (const char *)sqlite3_column_text(q, 1),
-				   (size_t)sqlite3_column_bytes(q, 1), &l, &rep, err);
+		                   (const char *)sqlite3_column_text(q, 1),
+		                   (size_t)sqlite3_column_bytes(q, 1), &l, &rep, err);
 		if (rc == MDG_ERR_VALIDATION)
 			rc = stored_invalid(rep, "red-flag list", err);
 		flow_report_free(rep);

@@ -32,13 +32,12 @@ mdg_rc flow_store_init(kb *k, char **err);
  * run), MDG_ERR_VALIDATION (*rep lists the problems, nothing changed) or
  * another code with *err. */
 mdg_rc flow_import(kb *k, const char *bot, const flow_source *src, size_t nsrc,
-		   int dry_run, flow_report **rep, int64_t *set_id, char **err);
+                   int dry_run, flow_report **rep, int64_t *set_id, char **err);
 
 /* The bot's active flow set, or *out NULL when it has none (no tables, no
  * import yet, unknown bot). *out is a new reference: flow_set_release it.
  * set_id may be NULL. */
-mdg_rc flow_active(kb *k, const char *bot, flow_set **out, int64_t *set_id,
-		   char **err);
+mdg_rc flow_active(kb *k, const char *bot, flow_set **out, int64_t *set_id, char **err);
 
 /* Makes the previous flow set active again (and the active one previous).
  * MDG_ERR_NOTFOUND if there is none. */
@@ -46,20 +45,17 @@ mdg_rc flow_rollback(kb *k, const char *bot, char **err);
 
 /* The active set's files as stored (for export/review). *out is an array
  * of *n sources whose name and text are malloc'd: flow_sources_free. */
-mdg_rc flow_export(kb *k, const char *bot, flow_source **out, size_t *n,
-		   char **err);
+mdg_rc flow_export(kb *k, const char *bot, flow_source **out, size_t *n, char **err);
 void flow_sources_free(flow_source *src, size_t n);
 
 /* Validates and (unless dry_run) stores a red-flag list for bot, or for
  * every bot when bot is NULL. Same return convention as flow_import. */
-mdg_rc flow_redflags_import(kb *k, const char *bot, const char *name,
-			    const char *text, size_t len, int dry_run,
-			    flow_report **rep, char **err);
+mdg_rc flow_redflags_import(kb *k, const char *bot, const char *name, const char *text,
+                            size_t len, int dry_run, flow_report **rep, char **err);
 
 /* The red-flag list that applies to bot (its own, else the global one),
  * cached like flow sets; *out NULL when none. New reference:
  * redflag_release it. */
-mdg_rc flow_redflags_active(kb *k, const char *bot, redflag_list **out,
-			    char **err);
+mdg_rc flow_redflags_active(kb *k, const char *bot, redflag_list **out, char **err);
 
 #endif

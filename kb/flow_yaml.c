@@ -8,8 +8,8 @@
 #include "../nlp/norm.h"
 #include "flow_internal.h"
 
-mdg_rc flow_report_add(flow_report *r, const char *file, size_t line,
-		       const char *flow, const char *node, const char *fmt, ...)
+mdg_rc flow_report_add(flow_report *r, const char *file, size_t line, const char *flow,
+                       const char *node, const char *fmt, ...)
 {
 	if (r->nproblems >= FLOW_MAX_PROBLEMS)
 		return MDG_OK;
@@ -52,7 +52,7 @@ char *flow_problem_format(const flow_problem *p)
 		r = asprintf(&s, "%s%s", ctx, p->message ? p->message : "");
 	else
 		r = asprintf(&s, "%s:%zu: %s%s", p->file, p->line, ctx,
-			     p->message ? p->message : "");
+		             p->message ? p->message : "");
 	if (r < 0)
 		return NULL;
 	return s;
@@ -86,26 +86,26 @@ static mdg_rc prescan(flow_yaml *y, const char *text, size_t len)
 	while (!done) {
 		if (!yaml_parser_parse(&p, &ev)) {
 			rc = flow_report_add(y->rep, y->file, p.problem_mark.line + 1,
-					     NULL, NULL, "YAML syntax error: %s%s%s",
-					     p.problem ? p.problem : "unreadable",
-					     p.context ? " " : "",
-					     p.context ? p.context : "");
+			                     NULL, NULL, "YAML syntax error: %s%s%s",
+			                     p.problem ? p.problem : "unreadable",
+			                     p.context ? " " : "",
+			                     p.context ? p.context : "");
 			if (rc == MDG_OK)
 				rc = MDG_ERR_VALIDATION;
 			break;
 		}
 		if (ev.type == YAML_ALIAS_EVENT) {
 			rc = flow_report_add(y->rep, y->file, ev.start_mark.line + 1,
-					     NULL, NULL,
-					     "YAML aliases (*name) are not supported; "
-					     "write the content out");
+			                     NULL, NULL,
+			                     "YAML aliases (*name) are not supported; "
+			                     "write the content out");
 			if (rc == MDG_OK)
 				rc = MDG_ERR_VALIDATION;
 			done = 1;
 		} else if (ev.type == YAML_DOCUMENT_START_EVENT && ++ndocs > 1) {
-			rc = flow_report_add(y->rep, y->file, ev.start_mark.line + 1,
-					     NULL, NULL,
-					     "only one YAML document per file");
+			rc =
+			    flow_report_add(y->rep, y->file, ev.start_mark.line + 1, NULL,
+			                    NULL, "only one YAML document per file");
 			if (rc == MDG_OK)
 				rc = MDG_ERR_VALIDATION;
 			done = 1;
@@ -118,8 +118,8 @@ static mdg_rc prescan(flow_yaml *y, const char *text, size_t len)
 	return rc;
 }
 
-mdg_rc flow_yaml_load(flow_yaml *y, const char *file, const char *text,
-		      size_t len, flow_report *rep)
+mdg_rc flow_yaml_load(flow_yaml *y, const char *file, const char *text, size_t len,
+                      flow_report *rep)
 {
 	memset(y, 0, sizeof *y);
 	y->file = file;
@@ -127,12 +127,12 @@ mdg_rc flow_yaml_load(flow_yaml *y, const char *file, const char *text,
 	size_t bad = 0;
 	if (!nlp_utf8_valid(text, len, &bad)) {
 		mdg_rc rc = flow_report_add(rep, file, 0, NULL, NULL,
-					    "invalid UTF-8 at byte %zu", bad);
+		                            "invalid UTF-8 at byte %zu", bad);
 		return rc == MDG_OK ? MDG_ERR_VALIDATION : rc;
 	}
 	if (memchr(text, '\0', len)) {
-		mdg_rc rc = flow_report_add(rep, file, 0, NULL, NULL,
-					    "NUL byte in the file");
+		mdg_rc rc =
+		    flow_report_add(rep, file, 0, NULL, NULL, "NUL byte in the file");
 		return rc == MDG_OK ? MDG_ERR_VALIDATION : rc;
 	}
 	mdg_rc rc = prescan(y, text, len);
@@ -143,8 +143,8 @@ mdg_rc flow_yaml_load(flow_yaml *y, const char *file, const char *text,
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&p, &y->doc)) {
 		rc = flow_report_add(rep, file, p.problem_mark.line + 1, NULL, NULL,
-				     "YAML error: %s",
-				     p.problem ? p.problem : "unreadable");
+		                     "YAML error: %s",
+		                     p.problem ? p.problem : "unreadable");
 		yaml_parser_delete(&p);
 		return rc == MDG_OK ? MDG_ERR_VALIDATION : rc;
 	}
@@ -184,8 +184,8 @@ mdg_rc flow_yaml_problem(flow_yaml *y, const yaml_node_t *n, const char *fmt, ..
 	va_end(ap);
 	if (r < 0)
 		return MDG_ERR_NOMEM;
-	mdg_rc rc = flow_report_add(y->rep, y->file, flow_yaml_line(n), y->flow,
-				    y->node, "%s", msg);
+	mdg_rc rc = flow_report_add(y->rep, y->file, flow_yaml_line(n), y->flow, y->node,
+	                            "%s", msg);
 	free(msg);
 	return rc;
 }
@@ -193,7 +193,7 @@ mdg_rc flow_yaml_problem(flow_yaml *y, const yaml_node_t *n, const char *fmt, ..
 static const char *scalar(const yaml_node_t *n)
 {
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
-						 : NULL;
+	                                        : NULL;
 }
 
 yaml_node_t *flow_yaml_get(flow_yaml *y, yaml_node_t *m, const char *key)
@@ -209,8 +209,8 @@ yaml_node_t *flow_yaml_get(flow_yaml *y, yaml_node_t *m, const char *key)
 	return NULL;
 }
 
-mdg_rc flow_yaml_check_keys(flow_yaml *y, yaml_node_t *m,
-			    const char *const *allowed, const char *what)
+mdg_rc flow_yaml_check_keys(flow_yaml *y, yaml_node_t *m, const char *const *allowed,
+                            const char *what)
 {
 	if (m == NULL || m->type != YAML_MAPPING_NODE)
 		return MDG_OK;
@@ -221,7 +221,7 @@ mdg_rc flow_yaml_check_keys(flow_yaml *y, yaml_node_t *m,
 		const char *k = scalar(kn);
 		if (k == NULL) {
 			rc = flow_yaml_problem(y, kn, "%s: keys must be plain words",
-					       what);
+			                       what);
 			continue;
 		}
 		int ok = 0;
@@ -232,13 +232,13 @@ mdg_rc flow_yaml_check_keys(flow_yaml *y, yaml_node_t *m,
 			size_t off = 0;
 			for (const char *const *a = allowed; *a; a++) {
 				int w = snprintf(list + off, sizeof list - off, "%s%s",
-						 off ? ", " : "", *a);
+				                 off ? ", " : "", *a);
 				if (w < 0 || (size_t)w >= sizeof list - off)
 					break;
 				off += (size_t)w;
 			}
-			rc = flow_yaml_problem(y, kn, "%s: unknown key '%s' (expected %s)",
-					       what, k, list);
+			rc = flow_yaml_problem(
+			    y, kn, "%s: unknown key '%s' (expected %s)", what, k, list);
 		}
 		/* A repeated key is almost always a copy-paste mistake. */
 		for (yaml_node_pair_t *q = m->data.mapping.pairs.start;
@@ -246,7 +246,7 @@ mdg_rc flow_yaml_check_keys(flow_yaml *y, yaml_node_t *m,
 			const char *k2 = scalar(yaml_document_get_node(&y->doc, q->key));
 			if (k2 && strcmp(k2, k) == 0)
 				rc = flow_yaml_problem(y, kn, "%s: key '%s' repeated",
-						       what, k);
+				                       what, k);
 		}
 	}
 	return rc;
@@ -254,8 +254,7 @@ mdg_rc flow_yaml_check_keys(flow_yaml *y, yaml_node_t *m,
 
 yaml_node_t *flow_yaml_item(flow_yaml *y, yaml_node_t *seq, size_t i)
 {
-	if (seq == NULL || seq->type != YAML_SEQUENCE_NODE ||
-	    i >= flow_yaml_len(seq))
+	if (seq == NULL || seq->type != YAML_SEQUENCE_NODE || i >= flow_yaml_len(seq))
 		return NULL;
 	return yaml_document_get_node(&y->doc, seq->data.sequence.items.start[i]);
 }
@@ -269,15 +268,15 @@ size_t flow_yaml_len(const yaml_node_t *seq)
 
 /* Copies a scalar's value trimmed of surrounding whitespace (block
  * scalars end with a newline). */
-static mdg_rc scalar_copy(flow_yaml *y, yaml_node_t *v, const char *key,
-			  size_t max_chars, int required, char **out)
+static mdg_rc scalar_copy(flow_yaml *y, yaml_node_t *v, const char *key, size_t max_chars,
+                          int required, char **out)
 {
 	const char *s = (const char *)v->data.scalar.value;
 	size_t n = v->data.scalar.length;
 	if (strlen(s) != n)
 		return flow_yaml_problem(y, v, "'%s' contains a NUL character", key);
 	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
-		     s[n - 1] == '\r'))
+	             s[n - 1] == '\r'))
 		n--;
 	while (n && (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')) {
 		s++;
@@ -292,15 +291,15 @@ static mdg_rc scalar_copy(flow_yaml *y, yaml_node_t *v, const char *key,
 	size_t chars = nlp_utf8_len(s, n);
 	if (chars > max_chars)
 		return flow_yaml_problem(y, v,
-					 "'%s' is %zu characters long, over the cap "
-					 "of %zu",
-					 key, chars, max_chars);
+		                         "'%s' is %zu characters long, over the cap "
+		                         "of %zu",
+		                         key, chars, max_chars);
 	*out = strndup(s, n);
 	return *out ? MDG_OK : MDG_ERR_NOMEM;
 }
 
 mdg_rc flow_yaml_str(flow_yaml *y, yaml_node_t *m, const char *key, int required,
-		     size_t max_chars, char **out)
+                     size_t max_chars, char **out)
 {
 	*out = NULL;
 	yaml_node_t *v = flow_yaml_get(y, m, key);
@@ -330,7 +329,7 @@ int flow_id_valid(const char *s)
 }
 
 mdg_rc flow_yaml_id(flow_yaml *y, yaml_node_t *m, const char *key, int required,
-		    char **out)
+                    char **out)
 {
 	*out = NULL;
 	yaml_node_t *v = flow_yaml_get(y, m, key);
@@ -339,9 +338,9 @@ mdg_rc flow_yaml_id(flow_yaml *y, yaml_node_t *m, const char *key, int required,
 	const char *s = scalar(v);
 	if (s == NULL || !flow_id_valid(s))
 		return flow_yaml_problem(y, v,
-					 "'%s' must be 1-%d characters of a-z, 0-9, "
-					 "'-' and '_', starting with a letter or digit",
-					 key, FLOW_ID_MAX);
+		                         "'%s' must be 1-%d characters of a-z, 0-9, "
+		                         "'-' and '_', starting with a letter or digit",
+		                         key, FLOW_ID_MAX);
 	*out = strdup(s);
 	return *out ? MDG_OK : MDG_ERR_NOMEM;
 }
@@ -353,9 +352,8 @@ void flow_strv_free(char **v, size_t n)
 	free(v);
 }
 
-mdg_rc flow_yaml_strlist(flow_yaml *y, yaml_node_t *m, const char *key,
-			 size_t max_items, size_t max_chars, char ***out,
-			 size_t *n)
+mdg_rc flow_yaml_strlist(flow_yaml *y, yaml_node_t *m, const char *key, size_t max_items,
+                         size_t max_chars, char ***out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -366,8 +364,9 @@ mdg_rc flow_yaml_strlist(flow_yaml *y, yaml_node_t *m, const char *key,
 	if (v->type == YAML_MAPPING_NODE)
 		return flow_yaml_problem(y, v, "'%s' must be a list of phrases", key);
 	if (cnt > max_items)
-		return flow_yaml_problem(y, v, "'%s' has %zu entries, over the cap of %zu",
-					 key, cnt, max_items);
+		return flow_yaml_problem(y, v,
+		                         "'%s' has %zu entries, over the cap of %zu", key,
+		                         cnt, max_items);
 	if (cnt == 0)
 		return MDG_OK;
 	char **list = calloc(cnt, sizeof *list);
@@ -376,10 +375,11 @@ mdg_rc flow_yaml_strlist(flow_yaml *y, yaml_node_t *m, const char *key,
 	mdg_rc rc = MDG_OK;
 	size_t k = 0;
 	for (size_t i = 0; i < cnt && rc == MDG_OK; i++) {
-		yaml_node_t *it = v->type == YAML_SCALAR_NODE ? v : flow_yaml_item(y, v, i);
+		yaml_node_t *it =
+		    v->type == YAML_SCALAR_NODE ? v : flow_yaml_item(y, v, i);
 		if (it == NULL || it->type != YAML_SCALAR_NODE) {
 			rc = flow_yaml_problem(y, it ? it : v,
-					       "'%s' entries must be text", key);
+			                       "'%s' entries must be text", key);
 			continue;
 		}
 		char *s = NULL;
@@ -415,9 +415,9 @@ void flow_phones_free(flow_phone *p, size_t n)
 }
 
 /* Reads a sequence of two-string mappings (links, phones). */
-static mdg_rc read_pairs(flow_yaml *y, yaml_node_t *m, const char *key,
-			 const char *k1, const char *k2, size_t max,
-			 size_t max2, char ***a, char ***b, size_t *n)
+static mdg_rc read_pairs(flow_yaml *y, yaml_node_t *m, const char *key, const char *k1,
+                         const char *k2, size_t max, size_t max2, char ***a, char ***b,
+                         size_t *n)
 {
 	*a = *b = NULL;
 	*n = 0;
@@ -425,12 +425,12 @@ static mdg_rc read_pairs(flow_yaml *y, yaml_node_t *m, const char *key,
 	if (v == NULL)
 		return MDG_OK;
 	if (v->type != YAML_SEQUENCE_NODE)
-		return flow_yaml_problem(y, v, "'%s' must be a list of {%s, %s}", key,
-					 k1, k2);
+		return flow_yaml_problem(y, v, "'%s' must be a list of {%s, %s}", key, k1,
+		                         k2);
 	size_t cnt = flow_yaml_len(v);
 	if (cnt > max)
-		return flow_yaml_problem(y, v, "'%s' has %zu entries, over the cap of %zu",
-					 key, cnt, max);
+		return flow_yaml_problem(
+		    y, v, "'%s' has %zu entries, over the cap of %zu", key, cnt, max);
 	if (cnt == 0)
 		return MDG_OK;
 	char **x1 = calloc(cnt, sizeof *x1), **x2 = calloc(cnt, sizeof *x2);
@@ -446,7 +446,7 @@ static mdg_rc read_pairs(flow_yaml *y, yaml_node_t *m, const char *key,
 		yaml_node_t *it = flow_yaml_item(y, v, i);
 		if (it->type != YAML_MAPPING_NODE) {
 			rc = flow_yaml_problem(y, it, "'%s' entries must be {%s, %s}",
-					       key, k1, k2);
+			                       key, k1, k2);
 			continue;
 		}
 		rc = flow_yaml_check_keys(y, it, allowed, key);
@@ -475,15 +475,15 @@ static mdg_rc read_pairs(flow_yaml *y, yaml_node_t *m, const char *key,
 	return MDG_OK;
 }
 
-mdg_rc flow_yaml_links(flow_yaml *y, yaml_node_t *m, const char *key,
-		       flow_link **out, size_t *n)
+mdg_rc flow_yaml_links(flow_yaml *y, yaml_node_t *m, const char *key, flow_link **out,
+                       size_t *n)
 {
 	char **labels, **urls;
 	size_t cnt;
 	*out = NULL;
 	*n = 0;
 	mdg_rc rc = read_pairs(y, m, key, "label", "url", FLOW_MAX_LINKS,
-			       FLOW_MAX_URL_CHARS, &labels, &urls, &cnt);
+	                       FLOW_MAX_URL_CHARS, &labels, &urls, &cnt);
 	if (rc != MDG_OK || cnt == 0)
 		return rc;
 	flow_link *l = calloc(cnt, sizeof *l);
@@ -499,15 +499,15 @@ mdg_rc flow_yaml_links(flow_yaml *y, yaml_node_t *m, const char *key,
 		if (strncmp(urls[i], "https://", 8) != 0 &&
 		    strncmp(urls[i], "http://", 7) != 0 && rc == MDG_OK)
 			rc = flow_yaml_problem(y, flow_yaml_item(y, v, i),
-					       "link url '%s' must start with "
-					       "https:// or http://",
-					       urls[i]);
+			                       "link url '%s' must start with "
+			                       "https:// or http://",
+			                       urls[i]);
 		for (const char *c = urls[i]; *c && rc == MDG_OK; c++)
 			if ((unsigned char)*c <= ' ' || *c == '"' || *c == '<' ||
 			    *c == '>')
 				rc = flow_yaml_problem(y, flow_yaml_item(y, v, i),
-						       "link url contains a space, "
-						       "quote or angle bracket");
+				                       "link url contains a space, "
+				                       "quote or angle bracket");
 	}
 	free(labels);
 	free(urls);
@@ -516,15 +516,15 @@ mdg_rc flow_yaml_links(flow_yaml *y, yaml_node_t *m, const char *key,
 	return rc;
 }
 
-mdg_rc flow_yaml_phones(flow_yaml *y, yaml_node_t *m, const char *key,
-			flow_phone **out, size_t *n)
+mdg_rc flow_yaml_phones(flow_yaml *y, yaml_node_t *m, const char *key, flow_phone **out,
+                        size_t *n)
 {
 	char **labels, **nums;
 	size_t cnt;
 	*out = NULL;
 	*n = 0;
-	mdg_rc rc = read_pairs(y, m, key, "label", "number", FLOW_MAX_PHONES, 40,
-			       &labels, &nums, &cnt);
+	mdg_rc rc = read_pairs(y, m, key, "label", "number", FLOW_MAX_PHONES, 40, &labels,
+	                       &nums, &cnt);
 	if (rc != MDG_OK || cnt == 0)
 		return rc;
 	flow_phone *p = calloc(cnt, sizeof *p);
@@ -559,8 +559,8 @@ mdg_rc flow_yaml_bool(flow_yaml *y, yaml_node_t *m, const char *key, int *out)
 	return MDG_OK;
 }
 
-int flow_yaml_int(flow_yaml *y, yaml_node_t *m, const char *key, long min,
-		  long max, long *out)
+int flow_yaml_int(flow_yaml *y, yaml_node_t *m, const char *key, long min, long max,
+                  long *out)
 {
 	yaml_node_t *v = flow_yaml_get(y, m, key);
 	if (v == NULL)
@@ -570,7 +570,7 @@ int flow_yaml_int(flow_yaml *y, yaml_node_t *m, const char *key, long min,
 	long x = s && *s ? strtol(s, &end, 10) : 0;
 	if (s == NULL || *s == '\0' || *end != '\0' || x < min || x > max) {
 		flow_yaml_problem(y, v, "'%s' must be a whole number from %ld to %ld",
-				  key, min, max);
+		                  key, min, max);
 		return -1;
 	}
 	*out = x;

@@ -101,8 +101,9 @@ static mdg_rc parse_flag(flow_yaml *y, yaml_node_t *m, flag *f)
 	static const char *const keys[] = {"id", "label", "phrases", NULL};
 	mdg_rc rc = MDG_OK;
 	if (m->type != YAML_MAPPING_NODE)
-		return flow_yaml_problem(y, m, "a flag must be a mapping {id, label, "
-					       "phrases}");
+		return flow_yaml_problem(y, m,
+		                         "a flag must be a mapping {id, label, "
+		                         "phrases}");
 	if ((rc = flow_yaml_id(y, m, "id", 1, &f->id)) != MDG_OK)
 		return rc;
 	y->node = f->id;
@@ -114,7 +115,7 @@ static mdg_rc parse_flag(flow_yaml *y, yaml_node_t *m, flag *f)
 	size_t n = 0;
 	if (rc == MDG_OK)
 		rc = flow_yaml_strlist(y, m, "phrases", REDFLAG_MAX_PHRASES,
-				       FLOW_MAX_PHRASE_CHARS, &phr, &n);
+		                       FLOW_MAX_PHRASE_CHARS, &phr, &n);
 	if (rc == MDG_OK && n == 0)
 		rc = flow_yaml_problem(y, m, "a flag needs 'phrases'");
 	if (rc == MDG_OK && n) {
@@ -129,10 +130,10 @@ static mdg_rc parse_flag(flow_yaml *y, yaml_node_t *m, flag *f)
 				nn = flow_strip_tail(f->norm[i], nn);
 			if (rc == MDG_OK && nlp_utf8_len(f->norm[i], nn) < 2)
 				rc = flow_yaml_problem(y, flow_yaml_get(y, m, "phrases"),
-						       "phrase '%s' is too short to "
-						       "match safely (2 characters or "
-						       "more)",
-						       phr[i]);
+				                       "phrase '%s' is too short to "
+				                       "match safely (2 characters or "
+				                       "more)",
+				                       phr[i]);
 			if (rc == MDG_OK &&
 			    (f->bare[i] = strip_particles(f->norm[i])) == NULL)
 				rc = MDG_ERR_NOMEM;
@@ -144,8 +145,8 @@ static mdg_rc parse_flag(flow_yaml *y, yaml_node_t *m, flag *f)
 	return rc;
 }
 
-mdg_rc redflag_parse(const char *name, const char *text, size_t len,
-		     redflag_list **out, flow_report **rep, char **err)
+mdg_rc redflag_parse(const char *name, const char *text, size_t len, redflag_list **out,
+                     flow_report **rep, char **err)
 {
 	static const char *const keys[] = {"message", "phones", "flags", NULL};
 	*out = NULL;
@@ -164,7 +165,7 @@ mdg_rc redflag_parse(const char *name, const char *text, size_t len,
 	mdg_rc rc = MDG_OK;
 	if (len > FLOW_MAX_FILE_BYTES) {
 		rc = flow_report_add(r, name, 0, NULL, NULL, "the file is over %u bytes",
-				     FLOW_MAX_FILE_BYTES);
+		                     FLOW_MAX_FILE_BYTES);
 		memset(&y, 0, sizeof y);
 		goto out;
 	}
@@ -173,27 +174,28 @@ mdg_rc redflag_parse(const char *name, const char *text, size_t len,
 		goto out;
 	yaml_node_t *root = flow_yaml_root(&y);
 	if (root->type != YAML_MAPPING_NODE) {
-		rc = flow_yaml_problem(&y, root, "the file must be a mapping with "
-						 "'message' and 'flags'");
+		rc = flow_yaml_problem(&y, root,
+		                       "the file must be a mapping with "
+		                       "'message' and 'flags'");
 		goto out;
 	}
 	rc = flow_yaml_check_keys(&y, root, keys, "file");
 	if (rc == MDG_OK)
 		rc = flow_yaml_str(&y, root, "message", 1, FLOW_MAX_TEXT_CHARS,
-				   &l->message);
+		                   &l->message);
 	if (rc == MDG_OK)
 		rc = flow_yaml_phones(&y, root, "phones", &l->phones, &l->nphones);
 	yaml_node_t *flags = flow_yaml_get(&y, root, "flags");
 	size_t cnt = flow_yaml_len(flags);
-	if (rc == MDG_OK && (flags == NULL || flags->type != YAML_SEQUENCE_NODE ||
-			     cnt == 0)) {
+	if (rc == MDG_OK &&
+	    (flags == NULL || flags->type != YAML_SEQUENCE_NODE || cnt == 0)) {
 		rc = flow_yaml_problem(&y, flags ? flags : root,
-				       "'flags' must be a non-empty list");
+		                       "'flags' must be a non-empty list");
 		goto out;
 	}
 	if (rc == MDG_OK && cnt > REDFLAG_MAX_FLAGS) {
-		rc = flow_yaml_problem(&y, flags, "more than %d flags",
-				       REDFLAG_MAX_FLAGS);
+		rc =
+		    flow_yaml_problem(&y, flags, "more than %d flags", REDFLAG_MAX_FLAGS);
 		goto out;
 	}
 	if (rc == MDG_OK && (l->flags = calloc(cnt, sizeof *l->flags)) == NULL)
@@ -204,8 +206,8 @@ mdg_rc redflag_parse(const char *name, const char *text, size_t len,
 		for (size_t j = 0; rc == MDG_OK && f->id && j + 1 < l->nflags; j++)
 			if (l->flags[j].id && strcmp(l->flags[j].id, f->id) == 0)
 				rc = flow_yaml_problem(&y, flow_yaml_item(&y, flags, i),
-						       "flag id '%s' is used twice",
-						       f->id);
+				                       "flag id '%s' is used twice",
+				                       f->id);
 	}
 out:
 	flow_yaml_free(&y);
@@ -242,7 +244,7 @@ static int affirmed(const char *hay, const char *needle)
 }
 
 mdg_rc redflag_match(const redflag_list *l, const char *text, size_t len,
-		     redflag_hit *hits, size_t max, size_t *nhits, char **err)
+                     redflag_hit *hits, size_t max, size_t *nhits, char **err)
 {
 	*nhits = 0;
 	if (l == NULL || len == 0)

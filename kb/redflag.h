@@ -21,7 +21,7 @@
 
 #include "flow.h"
 
-#define REDFLAG_MAX_FLAGS 200
+#define REDFLAG_MAX_FLAGS   200
 #define REDFLAG_MAX_PHRASES 50 /* per flag */
 
 typedef struct redflag_list redflag_list;
@@ -29,8 +29,8 @@ typedef struct redflag_list redflag_list;
 /* Parses and validates a list (every problem in *rep, as FILE:LINE).
  * Returns MDG_OK with *out and *rep, MDG_ERR_VALIDATION with *rep, or
  * another code with *err. Both are owned by the caller. */
-mdg_rc redflag_parse(const char *name, const char *text, size_t len,
-		     redflag_list **out, flow_report **rep, char **err);
+mdg_rc redflag_parse(const char *name, const char *text, size_t len, redflag_list **out,
+                     flow_report **rep, char **err);
 
 /* Reference counting like flow_set (one connection or thread). */
 redflag_list *redflag_retain(redflag_list *l);
@@ -43,7 +43,7 @@ typedef struct redflag_hit {
 /* Finds the flags text mentions (at most max, in list order). *nhits = 0
  * when none. MDG_ERR_UTF8 for invalid text. */
 mdg_rc redflag_match(const redflag_list *l, const char *text, size_t len,
-		     redflag_hit *hits, size_t max, size_t *nhits, char **err);
+                     redflag_hit *hits, size_t max, size_t *nhits, char **err);
 
 /* What to tell the user (owned by the list). */
 const char *redflag_message(const redflag_list *l);

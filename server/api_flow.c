@@ -10,12 +10,12 @@
 #include "../kb/redflag.h"
 #include "log.h"
 
-#define MAX_FLAGS 8
+#define MAX_FLAGS     8
 #define STATE_POS_KEY "f"
 
-#define T_RESUME "相談を続ける"
+#define T_RESUME  "相談を続ける"
 #define T_CHANGED "ご案内の内容が更新されたため、最初からご案内します。\n"
-#define T_REASK "ご質問に合う回答が見つかりませんでした。次の中から選んでください。\n"
+#define T_REASK   "ご質問に合う回答が見つかりませんでした。次の中から選んでください。\n"
 
 const char *api_flow_pos(const chat_state *st)
 {
@@ -32,8 +32,9 @@ mdg_rc api_flow_set_pos(chat_state *st, const char *pos)
 	}
 	if (st->ext == NULL && (st->ext = json_object()) == NULL)
 		return MDG_ERR_NOMEM;
-	return json_object_set_new(st->ext, STATE_POS_KEY, json_string(pos)) ? MDG_ERR_NOMEM
-									    : MDG_OK;
+	return json_object_set_new(st->ext, STATE_POS_KEY, json_string(pos))
+	           ? MDG_ERR_NOMEM
+	           : MDG_OK;
 }
 
 const char *api_flow_reply_type(json_t *reply)
@@ -48,8 +49,8 @@ static json_t *links_json(const flow_link *l, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s}", "label", l[i].label, "url",
-						   l[i].url));
+		json_array_append_new(
+		    a, json_pack("{s:s, s:s}", "label", l[i].label, "url", l[i].url));
 	return a;
 }
 
@@ -58,23 +59,24 @@ static json_t *phones_json(const flow_phone *p, size_t n)
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < n; i++)
 		json_array_append_new(a, json_pack("{s:s, s:s}", "label", p[i].label,
-						   "number", p[i].number));
+		                                   "number", p[i].number));
 	return a;
 }
 
 static json_t *urgency_json(flow_urgency u)
 {
 	return json_pack("{s:i, s:s, s:s, s:s}", "level", u.level, "label", u.label,
-			 "color", u.color, "color_name", u.color_ja);
+	                 "color", u.color, "color_name", u.color_ja);
 }
 
 static json_t *options_json(const flow_reply *r)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < r->noptions; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "id", r->options[i].id,
-						   "label", r->options[i].label, "kind",
-						   flow_option_kind_name(r->options[i].kind)));
+		json_array_append_new(
+		    a, json_pack("{s:s, s:s, s:s}", "id", r->options[i].id, "label",
+		                 r->options[i].label, "kind",
+		                 flow_option_kind_name(r->options[i].kind)));
 	return a;
 }
 
@@ -82,11 +84,11 @@ static json_t *steps_json(const flow_reply *r)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < r->nsteps; i++)
-		json_array_append_new(
-			a, json_pack("{s:s, s:s}", "question",
-				     r->steps[i].summary[0] ? r->steps[i].summary
-							    : r->steps[i].question,
-				     "answer", r->steps[i].answer));
+		json_array_append_new(a, json_pack("{s:s, s:s}", "question",
+		                                   r->steps[i].summary[0]
+		                                       ? r->steps[i].summary
+		                                       : r->steps[i].question,
+		                                   "answer", r->steps[i].answer));
 	return a;
 }
 
@@ -100,13 +102,14 @@ static void set_nonempty(json_t *o, const char *k, const char *v)
 static json_t *reply_json(const flow_reply *r)
 {
 	json_t *o = json_pack("{s:s, s:s, s:o}", "type", flow_reply_type_name(r->type),
-			      "text", r->text, "options", options_json(r));
+	                      "text", r->text, "options", options_json(r));
 	if (o == NULL)
 		return NULL;
 	if (r->type != FLOW_REPLY_END)
 		json_object_set_new(o, "flow",
-				    json_pack("{s:s, s:s, s:s}", "id", r->flow_id, "title",
-					      r->flow_title, "node", r->node_id));
+		                    json_pack("{s:s, s:s, s:s}", "id", r->flow_id,
+		                              "title", r->flow_title, "node",
+		                              r->node_id));
 	switch (r->type) {
 	case FLOW_REPLY_ANSWER:
 		set_nonempty(o, "title", r->answer_title);
@@ -117,12 +120,13 @@ static json_t *reply_json(const flow_reply *r)
 		json_object_set_new(o, "urgency", urgency_json(r->urgency));
 		set_nonempty(o, "advice", r->advice);
 		json_object_set_new(o, "care",
-				    json_pack("{s:s, s:o}", "text", r->care_text, "links",
-					      links_json(r->care_links, r->ncare_links)));
+		                    json_pack("{s:s, s:o}", "text", r->care_text, "links",
+		                              links_json(r->care_links, r->ncare_links)));
 		break;
 	case FLOW_REPLY_HANDOFF:
 		json_object_set_new(o, "phones", phones_json(r->phones, r->nphones));
-		json_object_set_new(o, "summary", json_string(r->summary ? r->summary : ""));
+		json_object_set_new(o, "summary",
+		                    json_string(r->summary ? r->summary : ""));
 		json_object_set_new(o, "answers", steps_json(r));
 		if (r->urgency.level)
 			json_object_set_new(o, "urgency", urgency_json(r->urgency));
@@ -149,21 +153,21 @@ static mdg_rc active_set(kb *k, const char *bot, flow_set **s, char **err)
 	mdg_rc rc = flow_active(k, bot, s, NULL, err);
 	if (rc != MDG_OK)
 		srv_log(SRV_LOG_ERROR, "flows of bot %s: %s", bot,
-			err && *err ? *err : mdg_strerror(rc));
+		        err && *err ? *err : mdg_strerror(rc));
 	return rc;
 }
 
 /* ---- red flags ---- */
 
 mdg_rc api_flow_redflags(kb *k, const char *bot, chat_state *st, const char *msg,
-			 size_t len, json_t **reply, char **err)
+                         size_t len, json_t **reply, char **err)
 {
 	*reply = NULL;
 	redflag_list *l = NULL;
 	mdg_rc rc = flow_redflags_active(k, bot, &l, err);
 	if (rc != MDG_OK) {
 		srv_log(SRV_LOG_ERROR, "red flags for bot %s: %s", bot,
-			err && *err ? *err : mdg_strerror(rc));
+		        err && *err ? *err : mdg_strerror(rc));
 		return rc;
 	}
 	if (l == NULL)
@@ -179,18 +183,20 @@ mdg_rc api_flow_redflags(kb *k, const char *bot, chat_state *st, const char *msg
 	if (rc == MDG_OK && n > 0) {
 		json_t *flags = json_array(), *opts = json_array();
 		for (size_t i = 0; flags && i < n; i++)
-			json_array_append_new(flags, json_pack("{s:s, s:s}", "id", hits[i].id,
-							       "label", hits[i].label));
+			json_array_append_new(flags,
+			                      json_pack("{s:s, s:s}", "id", hits[i].id,
+			                                "label", hits[i].label));
 		/* In a flow, the user may come back to it (a false alarm). */
 		if (opts && api_flow_pos(st)[0])
-			json_array_append_new(opts, json_pack("{s:s, s:s, s:s}", "id", "resume",
-							      "label", T_RESUME, "kind",
-							      "resume"));
+			json_array_append_new(opts, json_pack("{s:s, s:s, s:s}", "id",
+			                                      "resume", "label", T_RESUME,
+			                                      "kind", "resume"));
 		size_t np = 0;
 		const flow_phone *ph = redflag_phones(l, &np);
-		*reply = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "type", "emergency", "text",
-				   redflag_message(l), "urgency", urgency_json(flow_urgency_of(1)),
-				   "flags", flags, "phones", phones_json(ph, np), "options", opts);
+		*reply = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "type", "emergency",
+		                   "text", redflag_message(l), "urgency",
+		                   urgency_json(flow_urgency_of(1)), "flags", flags,
+		                   "phones", phones_json(ph, np), "options", opts);
 		if (*reply == NULL)
 			rc = MDG_ERR_NOMEM;
 	}
@@ -201,7 +207,7 @@ mdg_rc api_flow_redflags(kb *k, const char *bot, chat_state *st, const char *msg
 /* ---- flows ---- */
 
 static mdg_rc start(kb *k, const flow_set *s, chat_state *st, const char *flow_id,
-		    const char *prefix, json_t **reply, char **err)
+                    const char *prefix, json_t **reply, char **err)
 {
 	flow_reply *fr = NULL;
 	mdg_rc rc = flow_start(s, flow_id, &fr, err);
@@ -222,8 +228,8 @@ static mdg_rc start(kb *k, const flow_set *s, chat_state *st, const char *flow_i
 }
 
 mdg_rc api_flow_turn(kb *k, const char *bot, chat_state *st, const char *choice,
-		     const char *msg, size_t len, json_t **reply, char **resume,
-		     char **err)
+                     const char *msg, size_t len, json_t **reply, char **resume,
+                     char **err)
 {
 	*reply = NULL;
 	*resume = NULL;
@@ -271,7 +277,7 @@ mdg_rc api_flow_turn(kb *k, const char *bot, chat_state *st, const char *choice,
 }
 
 mdg_rc api_flow_reask(kb *k, const char *bot, chat_state *st, const char *pos,
-		      json_t **reply, char **err)
+                      json_t **reply, char **err)
 {
 	flow_set *s = NULL;
 	mdg_rc rc = active_set(k, bot, &s, err);
@@ -304,7 +310,7 @@ mdg_rc api_flow_reask(kb *k, const char *bot, chat_state *st, const char *pos,
 }
 
 mdg_rc api_flow_start_qa(kb *k, const char *bot, chat_state *st, const kb_qa *qa,
-			 json_t **reply, char **err)
+                         json_t **reply, char **err)
 {
 	*reply = NULL;
 	flow_set *s = NULL;
@@ -325,7 +331,7 @@ mdg_rc api_flow_start_qa(kb *k, const char *bot, chat_state *st, const kb_qa *qa
 }
 
 mdg_rc api_flow_trigger(kb *k, const char *bot, chat_state *st, const char *msg,
-			size_t len, json_t **reply, char **err)
+                        size_t len, json_t **reply, char **err)
 {
 	*reply = NULL;
 	flow_set *s = NULL;

@@ -40,7 +40,7 @@ mdg_rc api_flow_set_pos(chat_state *st, const char *pos);
  * is the emergency reply (the position is kept, and "resume" offered when
  * in a flow); else *reply stays NULL. */
 mdg_rc api_flow_redflags(kb *k, const char *bot, chat_state *st, const char *msg,
-			 size_t len, json_t **reply, char **err);
+                         size_t len, json_t **reply, char **err);
 
 /* A turn while st holds a position: a choice (msg NULL) or a message.
  * *reply NULL means the message named nothing the flow offers: the
@@ -49,23 +49,23 @@ mdg_rc api_flow_redflags(kb *k, const char *bot, chat_state *st, const char *msg
  * choice is not offered at the current node (400). A position the content
  * no longer has restarts its flow (or leaves flows if it is gone). */
 mdg_rc api_flow_turn(kb *k, const char *bot, chat_state *st, const char *choice,
-		     const char *msg, size_t len, json_t **reply, char **resume,
-		     char **err);
+                     const char *msg, size_t len, json_t **reply, char **resume,
+                     char **err);
 
 /* Replaces *reply (consumed) with the question at pos asked again, and
  * puts the position back into st. */
 mdg_rc api_flow_reask(kb *k, const char *bot, chat_state *st, const char *pos,
-		      json_t **reply, char **err);
+                      json_t **reply, char **err);
 
 /* Starts the flow qa links; *reply NULL if the bot has no such flow (the
  * Q&A is then answered as usual). */
 mdg_rc api_flow_start_qa(kb *k, const char *bot, chat_state *st, const kb_qa *qa,
-			 json_t **reply, char **err);
+                         json_t **reply, char **err);
 
 /* Starts the flow whose trigger phrase msg contains; *reply NULL if none
  * scores API_FLOW_TRIGGER_MIN. */
 mdg_rc api_flow_trigger(kb *k, const char *bot, chat_state *st, const char *msg,
-			size_t len, json_t **reply, char **err);
+                        size_t len, json_t **reply, char **err);
 
 /* The reply's "type" (for metrics and the turn log); "" if none. The
  * string lives as long as the reply. */

@@ -23,13 +23,13 @@ typedef struct opts {
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: madoguchi flows import --db FILE --bot ID [--dry-run] "
-		"FLOWS.yaml...\n"
-		"       madoguchi flows print (--db FILE --bot ID | FLOWS.yaml...)\n"
-		"       madoguchi flows export --db FILE --bot ID [DIR]\n"
-		"       madoguchi flows rollback --db FILE --bot ID\n"
-		"       madoguchi flows redflags --db FILE [--bot ID] [--dry-run] "
-		"REDFLAGS.yaml\n");
+	        "usage: madoguchi flows import --db FILE --bot ID [--dry-run] "
+	        "FLOWS.yaml...\n"
+	        "       madoguchi flows print (--db FILE --bot ID | FLOWS.yaml...)\n"
+	        "       madoguchi flows export --db FILE --bot ID [DIR]\n"
+	        "       madoguchi flows rollback --db FILE --bot ID\n"
+	        "       madoguchi flows redflags --db FILE [--bot ID] [--dry-run] "
+	        "REDFLAGS.yaml\n");
 }
 
 /* Parses the options shared by the subcommands; 0 on success. */
@@ -46,7 +46,7 @@ static int parse_opts(const char *sub, int argc, char **argv, opts *o)
 			o->dry_run = 1;
 		} else if (argv[i][0] == '-' || o->nfiles == MAX_FILES) {
 			fprintf(stderr, "madoguchi flows %s: unexpected argument '%s'\n",
-				sub, argv[i]);
+			        sub, argv[i]);
 			bad = 1;
 		} else {
 			o->files[o->nfiles++] = argv[i];
@@ -115,7 +115,7 @@ static int flows_import(int argc, char **argv)
 	if (parse_opts("import", argc, argv, &o) || !o.db || !o.bot || !o.nfiles) {
 		if (!o.db || !o.bot || !o.nfiles)
 			fprintf(stderr, "madoguchi flows import: --db, --bot and at "
-					"least one file are required\n");
+			                "least one file are required\n");
 		return 2;
 	}
 	flow_source src[MAX_FILES];
@@ -134,12 +134,13 @@ static int flows_import(int argc, char **argv)
 	int code = 0;
 	if (rc == MDG_ERR_VALIDATION) {
 		print_problems(rep);
-		fprintf(stderr, "%zu problem(s); the flows of bot '%s' were not changed\n",
-			rep->nproblems, o.bot);
+		fprintf(stderr,
+		        "%zu problem(s); the flows of bot '%s' were not changed\n",
+		        rep->nproblems, o.bot);
 		code = 1;
 	} else if (rc != MDG_OK) {
 		fprintf(stderr, "madoguchi flows import: %s\n",
-			err ? err : mdg_strerror(rc));
+		        err ? err : mdg_strerror(rc));
 		code = 1;
 	} else if (o.dry_run) {
 		printf("validated %zu flow(s), %zu node(s), %zu leaves for bot '%s' "
@@ -213,7 +214,7 @@ static int flows_print(int argc, char **argv)
 	if (parse_opts("print", argc, argv, &o) ||
 	    !((o.db && o.bot && !o.nfiles) || (!o.db && o.nfiles))) {
 		fprintf(stderr, "madoguchi flows print: give --db and --bot, or YAML "
-				"files\n");
+		                "files\n");
 		return 2;
 	}
 	nlp_model *m = NULL;
@@ -228,7 +229,7 @@ static int flows_print(int argc, char **argv)
 		rc = flow_active(k, o.bot, &s, NULL, &err);
 		if (rc == MDG_OK && s == NULL)
 			rc = mdg_fail(&err, MDG_ERR_NOTFOUND, "bot '%s' has no flows",
-				      o.bot);
+			              o.bot);
 	} else {
 		flow_source src[MAX_FILES];
 		if (read_sources(&o, src))
@@ -240,7 +241,7 @@ static int flows_print(int argc, char **argv)
 		print_problems(rep);
 	} else if (rc != MDG_OK) {
 		fprintf(stderr, "madoguchi flows print: %s\n",
-			err ? err : mdg_strerror(rc));
+		        err ? err : mdg_strerror(rc));
 	} else {
 		printf("flow\ttitle\tanswers\tresult\tnode\n");
 		rc = flow_set_paths(s, print_path, s, &err);
@@ -257,7 +258,7 @@ static int flows_export(int argc, char **argv)
 	opts o;
 	if (parse_opts("export", argc, argv, &o) || !o.db || !o.bot || o.nfiles > 1) {
 		fprintf(stderr, "madoguchi flows export: --db and --bot are required, "
-				"and at most one directory\n");
+		                "and at most one directory\n");
 		return 2;
 	}
 	nlp_model *m;
@@ -271,7 +272,7 @@ static int flows_export(int argc, char **argv)
 	int code = rc == MDG_OK ? 0 : 1;
 	if (rc != MDG_OK)
 		fprintf(stderr, "madoguchi flows export: %s\n",
-			err ? err : mdg_strerror(rc));
+		        err ? err : mdg_strerror(rc));
 	for (size_t i = 0; rc == MDG_OK && i < n; i++) {
 		if (o.nfiles == 0) {
 			/* stdout: files one after the other, each introduced by a
@@ -286,7 +287,8 @@ static int flows_export(int argc, char **argv)
 		mkdir(o.files[0], 0777);
 		FILE *f = fopen(path, "wb");
 		if (f == NULL || fwrite(src[i].text, 1, src[i].len, f) != src[i].len) {
-			fprintf(stderr, "madoguchi flows export: cannot write %s\n", path);
+			fprintf(stderr, "madoguchi flows export: cannot write %s\n",
+			        path);
 			code = 1;
 		} else {
 			printf("%s\n", path);
@@ -305,7 +307,7 @@ static int flows_rollback(int argc, char **argv)
 	opts o;
 	if (parse_opts("rollback", argc, argv, &o) || !o.db || !o.bot || o.nfiles) {
 		fprintf(stderr, "madoguchi flows rollback: --db and --bot are "
-				"required\n");
+		                "required\n");
 		return 2;
 	}
 	nlp_model *m;
@@ -318,7 +320,7 @@ static int flows_rollback(int argc, char **argv)
 		printf("bot '%s': previous flows restored\n", o.bot);
 	else
 		fprintf(stderr, "madoguchi flows rollback: %s\n",
-			err ? err : mdg_strerror(rc));
+		        err ? err : mdg_strerror(rc));
 	free(err);
 	cmd_close(m, k);
 	return rc == MDG_OK ? 0 : 1;
@@ -329,7 +331,7 @@ static int flows_redflags(int argc, char **argv)
 	opts o;
 	if (parse_opts("redflags", argc, argv, &o) || !o.db || o.nfiles != 1) {
 		fprintf(stderr, "madoguchi flows redflags: --db and one file are "
-				"required\n");
+		                "required\n");
 		return 2;
 	}
 	size_t len = 0;
@@ -344,17 +346,17 @@ static int flows_redflags(int argc, char **argv)
 	}
 	flow_report *rep = NULL;
 	char *err = NULL;
-	mdg_rc rc = flow_redflags_import(k, o.bot, o.files[0], text, len, o.dry_run,
-					 &rep, &err);
+	mdg_rc rc =
+	    flow_redflags_import(k, o.bot, o.files[0], text, len, o.dry_run, &rep, &err);
 	int code = 0;
 	if (rc == MDG_ERR_VALIDATION) {
 		print_problems(rep);
 		fprintf(stderr, "%zu problem(s); the red-flag list was not changed\n",
-			rep->nproblems);
+		        rep->nproblems);
 		code = 1;
 	} else if (rc != MDG_OK) {
 		fprintf(stderr, "madoguchi flows redflags: %s\n",
-			err ? err : mdg_strerror(rc));
+		        err ? err : mdg_strerror(rc));
 		code = 1;
 	} else {
 		printf("%s %zu red flag(s) for %s%s%s\n",
@@ -375,9 +377,9 @@ int cmd_flows(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} subs[] = {
-		{"import", flows_import},     {"print", flows_print},
-		{"export", flows_export},     {"rollback", flows_rollback},
-		{"redflags", flows_redflags},
+	    {"import", flows_import},     {"print", flows_print},
+	    {"export", flows_export},     {"rollback", flows_rollback},
+	    {"redflags", flows_redflags},
 	};
 	if (argc < 1) {
 		usage();

@@ -45,7 +45,7 @@ static int has(const flow_report *r, const char *a, const char *b, const char *c
 	for (size_t i = 0; r && i < r->nproblems; i++) {
 		char *line = flow_problem_format(&r->problems[i]);
 		int ok = line && strstr(line, a) && (!b || strstr(line, b)) &&
-			 (!c || strstr(line, c));
+		         (!c || strstr(line, c));
 		free(line);
 		if (ok)
 			return 1;
@@ -63,7 +63,7 @@ static void dump(const flow_report *r)
 }
 
 static flow_reply *step(const flow_set *s, const char *pos, const char *choice,
-			const char *text, mdg_rc *rc_out)
+                        const char *text, mdg_rc *rc_out)
 {
 	flow_input in = {choice, text, text ? strlen(text) : 0};
 	flow_reply *r = NULL;
@@ -106,67 +106,67 @@ static char *slurp(const char *path, size_t *n)
 /* ---------- a small valid set ---------- */
 
 static const char nanbyo[] =
-	"flows:\n"
-	"  - id: nanbyo\n"
-	"    title: 指定難病の申請書類\n"
-	"    triggers: [指定難病の申請書類]\n"
-	"    nodes:\n"
-	"      - id: shurui\n"
-	"        text: 新規ですか、継続ですか\n"
-	"        summary: 申請の種類\n"
-	"        options:\n"
-	"          - {id: shinki, label: 新規, synonyms: [初めて], next: shinki}\n"
-	"          - {id: keizoku, label: 継続, synonyms: [更新], next: keizoku}\n"
-	"      - id: shinki\n"
-	"        answer: {title: 新規申請, text: 新規申請の書類です。}\n"
-	"      - id: keizoku\n"
-	"        answer:\n"
-	"          title: 継続申請\n"
-	"          text: 継続申請の書類です。\n"
-	"          links: [{label: 様式, url: 'https://www.pref.aoba.example/f'}]\n"
-	"          contact: 疾病対策課\n";
+    "flows:\n"
+    "  - id: nanbyo\n"
+    "    title: 指定難病の申請書類\n"
+    "    triggers: [指定難病の申請書類]\n"
+    "    nodes:\n"
+    "      - id: shurui\n"
+    "        text: 新規ですか、継続ですか\n"
+    "        summary: 申請の種類\n"
+    "        options:\n"
+    "          - {id: shinki, label: 新規, synonyms: [初めて], next: shinki}\n"
+    "          - {id: keizoku, label: 継続, synonyms: [更新], next: keizoku}\n"
+    "      - id: shinki\n"
+    "        answer: {title: 新規申請, text: 新規申請の書類です。}\n"
+    "      - id: keizoku\n"
+    "        answer:\n"
+    "          title: 継続申請\n"
+    "          text: 継続申請の書類です。\n"
+    "          links: [{label: 様式, url: 'https://www.pref.aoba.example/f'}]\n"
+    "          contact: 疾病対策課\n";
 
 static const char triage[] =
-	"handoff:\n"
-	"  label: 相談員と話す（#7119）\n"
-	"  synonyms: [相談員]\n"
-	"  text: 相談員につなぎます。\n"
-	"  phones: [{label: 救急安心センター, number: '#7119'}]\n"
-	"care_info:\n"
-	"  text: 医療機関は医療情報ネットで探せます。\n"
-	"  links: [{label: 医療情報ネット, url: 'https://www.pref.aoba.example/net'}]\n"
-	"flows:\n"
-	"  - id: menu\n"
-	"    title: 救急相談\n"
-	"    handoff: true\n"
-	"    nodes:\n"
-	"      - id: shojo\n"
-	"        text: 症状を選んでください\n"
-	"        options:\n"
-	"          - {id: netsu, label: 発熱, synonyms: [熱がある], flow: fever}\n"
-	"  - id: fever\n"
-	"    title: 発熱\n"
-	"    handoff: true\n"
-	"    nodes:\n"
-	"      - id: age\n"
-	"        text: 年齢は？\n"
-	"        summary: 年齢\n"
-	"        options:\n"
-	"          - {id: baby, label: 3か月未満, next: l2}\n"
-	"          - {id: adult, label: 16歳以上, next: temp}\n"
-	"      - id: temp\n"
-	"        text: 体温は？\n"
-	"        summary: 体温\n"
-	"        options:\n"
-	"          - {id: high, label: 39度以上, next: l3}\n"
-	"          - {id: low, label: 39度未満, next: l5}\n"
-	"          - {id: again, label: もう一度, next: age}\n"
-	"      - id: l2\n"
-	"        triage: {level: 2, text: すぐ受診}\n"
-	"      - id: l3\n"
-	"        triage: {level: 3}\n"
-	"      - id: l5\n"
-	"        triage: {level: 5, text: 様子を見ましょう, advice: 水分をとってください}\n";
+    "handoff:\n"
+    "  label: 相談員と話す（#7119）\n"
+    "  synonyms: [相談員]\n"
+    "  text: 相談員につなぎます。\n"
+    "  phones: [{label: 救急安心センター, number: '#7119'}]\n"
+    "care_info:\n"
+    "  text: 医療機関は医療情報ネットで探せます。\n"
+    "  links: [{label: 医療情報ネット, url: 'https://www.pref.aoba.example/net'}]\n"
+    "flows:\n"
+    "  - id: menu\n"
+    "    title: 救急相談\n"
+    "    handoff: true\n"
+    "    nodes:\n"
+    "      - id: shojo\n"
+    "        text: 症状を選んでください\n"
+    "        options:\n"
+    "          - {id: netsu, label: 発熱, synonyms: [熱がある], flow: fever}\n"
+    "  - id: fever\n"
+    "    title: 発熱\n"
+    "    handoff: true\n"
+    "    nodes:\n"
+    "      - id: age\n"
+    "        text: 年齢は？\n"
+    "        summary: 年齢\n"
+    "        options:\n"
+    "          - {id: baby, label: 3か月未満, next: l2}\n"
+    "          - {id: adult, label: 16歳以上, next: temp}\n"
+    "      - id: temp\n"
+    "        text: 体温は？\n"
+    "        summary: 体温\n"
+    "        options:\n"
+    "          - {id: high, label: 39度以上, next: l3}\n"
+    "          - {id: low, label: 39度未満, next: l5}\n"
+    "          - {id: again, label: もう一度, next: age}\n"
+    "      - id: l2\n"
+    "        triage: {level: 2, text: すぐ受診}\n"
+    "      - id: l3\n"
+    "        triage: {level: 3}\n"
+    "      - id: l5\n"
+    "        triage: {level: 5, text: 様子を見ましょう, advice: 水分をとってください}\n";
 
 /* ---------- validation ---------- */
 
@@ -190,103 +190,102 @@ static void validation_tests(void)
 	static const struct {
 		const char *name, *yaml, *a, *b, *c;
 	} cases[] = {
-		{"unknown next",
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: q\n        text: q?\n        options:\n"
-		 "          - {id: a, label: A, next: nowhere}\n",
-		 "test.yaml:8:", "node 'q'", "unknown next 'nowhere'"},
-		{"unreachable node",
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: q\n        text: q?\n        options:\n"
-		 "          - {id: a, label: A, next: end}\n"
-		 "      - id: end\n        answer: {text: done}\n"
-		 "      - id: orphan\n        answer: {text: never}\n",
-		 "test.yaml:11:", "node 'orphan'", "unreachable node"},
-		{"cycle without an exit",
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: a\n        text: a?\n        options:\n"
-		 "          - {id: x, label: X, next: b}\n"
-		 "          - {id: y, label: Y, next: leaf}\n"
-		 "      - id: leaf\n        answer: {text: ok}\n"
-		 "      - id: b\n        text: b?\n        options:\n"
-		 "          - {id: x, label: X, next: c}\n"
-		 "      - id: c\n        text: c?\n        options:\n"
-		 "          - {id: x, label: X, next: b}\n",
-		 "test.yaml:12:", "node 'b'", "cycle without an exit"},
-		{"option ids not unique",
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: q\n        text: q?\n        options:\n"
-		 "          - {id: a, label: A, next: e}\n"
-		 "          - {id: a, label: B, next: e}\n"
-		 "      - id: e\n        answer: {text: ok}\n",
-		 "test.yaml:9:", "node 'q'", "option ids not unique"},
-		{"triage leaf without a level",
-		 "care_info: {text: 医療機関を探す}\n"
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: q\n        text: q?\n        options:\n"
-		 "          - {id: a, label: A, next: t}\n"
-		 "      - id: t\n        triage: {text: no level here}\n",
-		 "test.yaml:11:", "node 't'", "triage leaf without a level"},
-		{"text over caps",
-		 NULL /* built below */, "test.yaml:8:", "node 'q'", "over the cap of 40"},
-		{"level out of range",
-		 "care_info: {text: x}\n"
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: t\n        triage: {level: 7}\n",
-		 "test.yaml:7:", "node 't'", "from 1 to 5"},
-		{"level 4 needs advice",
-		 "care_info: {text: x}\n"
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: t\n        triage: {level: 4}\n",
-		 "test.yaml:7:", "node 't'", "needs 'advice'"},
-		{"triage needs care_info",
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: t\n        triage: {level: 1}\n",
-		 "test.yaml:5:", "node 't'", "care_info"},
-		{"handoff needs a handoff block",
-		 "flows:\n  - id: f\n    title: t\n    handoff: true\n    nodes:\n"
-		 "      - id: e\n        answer: {text: ok}\n",
-		 "test.yaml:2:", "flow 'f'", "handoff"},
-		{"unknown key",
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: e\n        answr: {text: ok}\n",
-		 "test.yaml:6:", "unknown key 'answr'", NULL},
-		{"YAML syntax error",
-		 "flows:\n  - id: f\n    title: [unclosed\n", "test.yaml:", "YAML syntax error",
-		 NULL},
-		{"aliases rejected",
-		 "flows:\n  - &a {id: f, title: t, nodes: [{id: e, answer: {text: x}}]}\n"
-		 "  - *a\n",
-		 "test.yaml:3:", "aliases", NULL},
-		{"duplicate flow id",
-		 "flows:\n  - {id: f, title: t, nodes: [{id: e, answer: {text: x}}]}\n"
-		 "  - {id: f, title: u, nodes: [{id: e, answer: {text: y}}]}\n",
-		 "test.yaml:3:", "flow 'f'", "already used"},
-		{"unknown jump target",
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: q\n        text: q?\n        options:\n"
-		 "          - {id: a, label: A, flow: nope}\n",
-		 "test.yaml:8:", "unknown flow 'nope'", NULL},
-		{"reserved option id",
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: q\n        text: q?\n        options:\n"
-		 "          - {id: back, label: A, next: e}\n"
-		 "      - id: e\n        answer: {text: ok}\n",
-		 "test.yaml:8:", "reserved", NULL},
-		{"bad id",
-		 "flows:\n  - {id: Bad Id, title: t, nodes: [{id: e, answer: {text: x}}]}\n",
-		 "test.yaml:2:", "'id' must be", NULL},
-		{"non-http link",
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: e\n        answer: {text: x, links: [{label: L, url: "
-		 "'javascript:alert(1)'}]}\n",
-		 "test.yaml:6:", "https://", NULL},
-		{"leaf and options together",
-		 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-		 "      - id: e\n        answer: {text: x}\n        options: []\n",
-		 "test.yaml:5:", "exactly one", NULL},
-		{"empty file", "", "test.yaml:0:", "empty", NULL},
-		{"invalid UTF-8", "flows: \xff\n", "test.yaml:0:", "UTF-8", NULL},
+	    {"unknown next",
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: q\n        text: q?\n        options:\n"
+	     "          - {id: a, label: A, next: nowhere}\n",
+	     "test.yaml:8:", "node 'q'", "unknown next 'nowhere'"},
+	    {"unreachable node",
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: q\n        text: q?\n        options:\n"
+	     "          - {id: a, label: A, next: end}\n"
+	     "      - id: end\n        answer: {text: done}\n"
+	     "      - id: orphan\n        answer: {text: never}\n",
+	     "test.yaml:11:", "node 'orphan'", "unreachable node"},
+	    {"cycle without an exit",
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: a\n        text: a?\n        options:\n"
+	     "          - {id: x, label: X, next: b}\n"
+	     "          - {id: y, label: Y, next: leaf}\n"
+	     "      - id: leaf\n        answer: {text: ok}\n"
+	     "      - id: b\n        text: b?\n        options:\n"
+	     "          - {id: x, label: X, next: c}\n"
+	     "      - id: c\n        text: c?\n        options:\n"
+	     "          - {id: x, label: X, next: b}\n",
+	     "test.yaml:12:", "node 'b'", "cycle without an exit"},
+	    {"option ids not unique",
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: q\n        text: q?\n        options:\n"
+	     "          - {id: a, label: A, next: e}\n"
+	     "          - {id: a, label: B, next: e}\n"
+	     "      - id: e\n        answer: {text: ok}\n",
+	     "test.yaml:9:", "node 'q'", "option ids not unique"},
+	    {"triage leaf without a level",
+	     "care_info: {text: 医療機関を探す}\n"
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: q\n        text: q?\n        options:\n"
+	     "          - {id: a, label: A, next: t}\n"
+	     "      - id: t\n        triage: {text: no level here}\n",
+	     "test.yaml:11:", "node 't'", "triage leaf without a level"},
+	    {"text over caps", NULL /* built below */, "test.yaml:8:", "node 'q'",
+	     "over the cap of 40"},
+	    {"level out of range",
+	     "care_info: {text: x}\n"
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: t\n        triage: {level: 7}\n",
+	     "test.yaml:7:", "node 't'", "from 1 to 5"},
+	    {"level 4 needs advice",
+	     "care_info: {text: x}\n"
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: t\n        triage: {level: 4}\n",
+	     "test.yaml:7:", "node 't'", "needs 'advice'"},
+	    {"triage needs care_info",
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: t\n        triage: {level: 1}\n",
+	     "test.yaml:5:", "node 't'", "care_info"},
+	    {"handoff needs a handoff block",
+	     "flows:\n  - id: f\n    title: t\n    handoff: true\n    nodes:\n"
+	     "      - id: e\n        answer: {text: ok}\n",
+	     "test.yaml:2:", "flow 'f'", "handoff"},
+	    {"unknown key",
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: e\n        answr: {text: ok}\n",
+	     "test.yaml:6:", "unknown key 'answr'", NULL},
+	    {"YAML syntax error", "flows:\n  - id: f\n    title: [unclosed\n",
+	     "test.yaml:", "YAML syntax error", NULL},
+	    {"aliases rejected",
+	     "flows:\n  - &a {id: f, title: t, nodes: [{id: e, answer: {text: x}}]}\n"
+	     "  - *a\n",
+	     "test.yaml:3:", "aliases", NULL},
+	    {"duplicate flow id",
+	     "flows:\n  - {id: f, title: t, nodes: [{id: e, answer: {text: x}}]}\n"
+	     "  - {id: f, title: u, nodes: [{id: e, answer: {text: y}}]}\n",
+	     "test.yaml:3:", "flow 'f'", "already used"},
+	    {"unknown jump target",
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: q\n        text: q?\n        options:\n"
+	     "          - {id: a, label: A, flow: nope}\n",
+	     "test.yaml:8:", "unknown flow 'nope'", NULL},
+	    {"reserved option id",
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: q\n        text: q?\n        options:\n"
+	     "          - {id: back, label: A, next: e}\n"
+	     "      - id: e\n        answer: {text: ok}\n",
+	     "test.yaml:8:", "reserved", NULL},
+	    {"bad id",
+	     "flows:\n  - {id: Bad Id, title: t, nodes: [{id: e, answer: {text: x}}]}\n",
+	     "test.yaml:2:", "'id' must be", NULL},
+	    {"non-http link",
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: e\n        answer: {text: x, links: [{label: L, url: "
+	     "'javascript:alert(1)'}]}\n",
+	     "test.yaml:6:", "https://", NULL},
+	    {"leaf and options together",
+	     "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	     "      - id: e\n        answer: {text: x}\n        options: []\n",
+	     "test.yaml:5:", "exactly one", NULL},
+	    {"empty file", "", "test.yaml:0:", "empty", NULL},
+	    {"invalid UTF-8", "flows: \xff\n", "test.yaml:0:", "UTF-8", NULL},
 	};
 	char big[512];
 	{
@@ -294,11 +293,11 @@ static void validation_tests(void)
 		for (int i = 0; i < 41; i++)
 			strcat(label, "あ");
 		snprintf(big, sizeof big,
-			 "flows:\n  - id: f\n    title: t\n    nodes:\n"
-			 "      - id: q\n        text: q?\n        options:\n"
-			 "          - {id: a, label: %s, next: e}\n"
-			 "      - id: e\n        answer: {text: ok}\n",
-			 label);
+		         "flows:\n  - id: f\n    title: t\n    nodes:\n"
+		         "      - id: q\n        text: q?\n        options:\n"
+		         "          - {id: a, label: %s, next: e}\n"
+		         "      - id: e\n        answer: {text: ok}\n",
+		         label);
 	}
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		const char *y = cases[i].yaml ? cases[i].yaml : big;
@@ -314,22 +313,23 @@ static void validation_tests(void)
 		flow_report_free(rep);
 	}
 	/* Every problem of a file is listed, not just the first. */
-	const char multi[] =
-		"flows:\n  - id: f\n    title: t\n    nodes:\n"
-		"      - id: q\n        text: q?\n        options:\n"
-		"          - {id: a, label: A, next: x1}\n"
-		"          - {id: a, label: B, next: x2}\n"
-		"      - id: t\n        triage: {text: x}\n";
+	const char multi[] = "flows:\n  - id: f\n    title: t\n    nodes:\n"
+	                     "      - id: q\n        text: q?\n        options:\n"
+	                     "          - {id: a, label: A, next: x1}\n"
+	                     "          - {id: a, label: B, next: x2}\n"
+	                     "      - id: t\n        triage: {text: x}\n";
 	s = parse(multi, &rep);
-	CHECK(s == NULL && rep && rep->nproblems >= 4 && has(rep, "unknown next 'x1'", NULL, NULL) &&
-		      has(rep, "unknown next 'x2'", NULL, NULL) &&
-		      has(rep, "not unique", NULL, NULL) && has(rep, "without a level", NULL, NULL),
+	CHECK(s == NULL && rep && rep->nproblems >= 4 &&
+	          has(rep, "unknown next 'x1'", NULL, NULL) &&
+	          has(rep, "unknown next 'x2'", NULL, NULL) &&
+	          has(rep, "not unique", NULL, NULL) &&
+	          has(rep, "without a level", NULL, NULL),
 	      "every problem listed in one run");
 	flow_report_free(rep);
 
 	/* Two files: ids unique across files, blocks shared. */
 	flow_source two[] = {{"a.yaml", nanbyo, strlen(nanbyo)},
-			     {"b.yaml", nanbyo, strlen(nanbyo)}};
+	                     {"b.yaml", nanbyo, strlen(nanbyo)}};
 	char *err = NULL;
 	rep = NULL;
 	s = NULL;
@@ -351,11 +351,14 @@ static void engine_tests(void)
 	}
 	char *err = NULL;
 	flow_reply *r = NULL;
-	CHECK(flow_start(s, "nanbyo", &r, &err) == MDG_OK && r->type == FLOW_REPLY_QUESTION,
+	CHECK(flow_start(s, "nanbyo", &r, &err) == MDG_OK &&
+	          r->type == FLOW_REPLY_QUESTION,
 	      "start gives a question");
-	CHECK(r && strcmp(r->text, "新規ですか、継続ですか") == 0, "question text verbatim");
+	CHECK(r && strcmp(r->text, "新規ですか、継続ですか") == 0,
+	      "question text verbatim");
 	CHECK(r && r->noptions == 3 && !strcmp(r->options[0].label, "新規") &&
-		      !strcmp(r->options[1].label, "継続") && !strcmp(r->options[2].id, "quit"),
+	          !strcmp(r->options[1].label, "継続") &&
+	          !strcmp(r->options[2].id, "quit"),
 	      "options 新規 / 継続 (+ やめる), no back at the start");
 	CHECK(r && strcmp(r->pos, "nanbyo") == 0, "position is the flow id");
 	flow_reply_free(r);
@@ -363,65 +366,72 @@ static void engine_tests(void)
 	mdg_rc rc;
 	r = step(s, "nanbyo", "keizoku", NULL, &rc);
 	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_ANSWER &&
-		      !strcmp(r->answer_title, "継続申請") && r->nlinks == 1 &&
-		      !strcmp(r->links[0].url, "https://www.pref.aoba.example/f") &&
-		      !strcmp(r->contact, "疾病対策課"),
+	          !strcmp(r->answer_title, "継続申請") && r->nlinks == 1 &&
+	          !strcmp(r->links[0].url, "https://www.pref.aoba.example/f") &&
+	          !strcmp(r->contact, "疾病対策課"),
 	      "choice 継続 → answer with links and contact");
-	CHECK(r && strcmp(r->pos, "nanbyo/keizoku") == 0 && r->leaf, "position records the choice");
-	CHECK(r && has_option(r, "back") && has_option(r, "restart") && !has_option(r, "quit"),
+	CHECK(r && strcmp(r->pos, "nanbyo/keizoku") == 0 && r->leaf,
+	      "position records the choice");
+	CHECK(r && has_option(r, "back") && has_option(r, "restart") &&
+	          !has_option(r, "quit"),
 	      "leaf offers back and restart");
 	CHECK(r && r->nsteps == 1 && !strcmp(r->steps[0].answer, "継続") &&
-		      !strcmp(r->steps[0].summary, "申請の種類"),
+	          !strcmp(r->steps[0].summary, "申請の種類"),
 	      "steps so far");
 	flow_reply_free(r);
 
 	static const struct {
 		const char *text, *want_pos;
 	} typed[] = {
-		{"継続です", "nanbyo/keizoku"},
-		{"継続", "nanbyo/keizoku"},
-		{"けいぞくです", "nanbyo/keizoku"},
-		{"更新です。", "nanbyo/keizoku"},
-		{"継続の申請をしたい", "nanbyo/keizoku"},
-		{"新規ではなく継続です", "nanbyo/keizoku"},
-		{"初めて申請します", "nanbyo/shinki"},
-		{"新規でお願いします", "nanbyo/shinki"},
-		{"ｼﾝｷ", "nanbyo/shinki"},
-		{"1", "nanbyo/shinki"},
-		{"２", "nanbyo/keizoku"},
+	    {"継続です", "nanbyo/keizoku"},
+	    {"継続", "nanbyo/keizoku"},
+	    {"けいぞくです", "nanbyo/keizoku"},
+	    {"更新です。", "nanbyo/keizoku"},
+	    {"継続の申請をしたい", "nanbyo/keizoku"},
+	    {"新規ではなく継続です", "nanbyo/keizoku"},
+	    {"初めて申請します", "nanbyo/shinki"},
+	    {"新規でお願いします", "nanbyo/shinki"},
+	    {"ｼﾝｷ", "nanbyo/shinki"},
+	    {"1", "nanbyo/shinki"},
+	    {"２", "nanbyo/keizoku"},
 	};
 	for (size_t i = 0; i < sizeof typed / sizeof *typed; i++) {
 		r = step(s, "nanbyo", NULL, typed[i].text, &rc);
 		char name[128];
 		snprintf(name, sizeof name, "typed 「%s」 → %s", typed[i].text,
-			 typed[i].want_pos);
-		CHECK(rc == MDG_OK && r && r->pos && !strcmp(r->pos, typed[i].want_pos), name);
+		         typed[i].want_pos);
+		CHECK(rc == MDG_OK && r && r->pos && !strcmp(r->pos, typed[i].want_pos),
+		      name);
 		if (r && strcmp(r->pos, typed[i].want_pos))
-			printf("#   got type %s pos %s\n", flow_reply_type_name(r->type), r->pos);
+			printf("#   got type %s pos %s\n", flow_reply_type_name(r->type),
+			       r->pos);
 		flow_reply_free(r);
 	}
 
 	r = step(s, "nanbyo", NULL, "自動車税の納付方法を教えて", &rc);
-	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_NOMATCH && !strcmp(r->pos, "nanbyo"),
+	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_NOMATCH &&
+	          !strcmp(r->pos, "nanbyo"),
 	      "unrelated text → nomatch, position unchanged");
 	flow_reply_free(r);
 
 	r = step(s, "nanbyo", NULL, "新規か継続か", &rc);
-	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_QUESTION && !strcmp(r->pos, "nanbyo") &&
-		      strstr(r->text, "選択肢から"),
+	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_QUESTION &&
+	          !strcmp(r->pos, "nanbyo") && strstr(r->text, "選択肢から"),
 	      "both options named → asked again");
 	flow_reply_free(r);
 
 	/* back / restart / quit, clicked and typed */
 	r = step(s, "nanbyo/keizoku", "back", NULL, &rc);
-	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_QUESTION && !strcmp(r->pos, "nanbyo"),
+	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_QUESTION &&
+	          !strcmp(r->pos, "nanbyo"),
 	      "back returns to the question");
 	flow_reply_free(r);
 	r = step(s, "nanbyo/keizoku", NULL, "戻る", &rc);
 	CHECK(rc == MDG_OK && r && !strcmp(r->pos, "nanbyo"), "typed 戻る");
 	flow_reply_free(r);
 	r = step(s, "nanbyo/keizoku", NULL, "最初からやり直したい", &rc);
-	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_QUESTION && !strcmp(r->pos, "nanbyo"),
+	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_QUESTION &&
+	          !strcmp(r->pos, "nanbyo"),
 	      "typed 最初から");
 	flow_reply_free(r);
 	r = step(s, "nanbyo", NULL, "やめる", &rc);
@@ -432,7 +442,8 @@ static void engine_tests(void)
 	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_END, "clicked quit");
 	flow_reply_free(r);
 	r = step(s, "nanbyo", NULL, "戻る", &rc);
-	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_QUESTION && !strcmp(r->pos, "nanbyo"),
+	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_QUESTION &&
+	          !strcmp(r->pos, "nanbyo"),
 	      "typed 戻る at the start asks again");
 	flow_reply_free(r);
 
@@ -461,11 +472,12 @@ static void engine_tests(void)
 	/* triggers */
 	const char *fid = NULL;
 	double score = 0;
-	flow_trigger_match(s, tagger, "指定難病の申請書類を知りたい", strlen("指定難病の申請書類を知りたい"),
-			   &fid, &score, &err);
-	CHECK(fid && !strcmp(fid, "nanbyo") && score >= 0.85, "trigger phrase found in a message");
-	flow_trigger_match(s, tagger, "図書館の開館時間", strlen("図書館の開館時間"), &fid, &score,
-			   &err);
+	flow_trigger_match(s, tagger, "指定難病の申請書類を知りたい",
+	                   strlen("指定難病の申請書類を知りたい"), &fid, &score, &err);
+	CHECK(fid && !strcmp(fid, "nanbyo") && score >= 0.85,
+	      "trigger phrase found in a message");
+	flow_trigger_match(s, tagger, "図書館の開館時間", strlen("図書館の開館時間"),
+	                   &fid, &score, &err);
 	CHECK(fid == NULL || score < 0.7, "unrelated message does not trigger");
 	free(err);
 	flow_set_release(s);
@@ -475,18 +487,22 @@ static void engine_tests(void)
 	if (s == NULL)
 		return;
 	r = step(s, "menu", "netsu", NULL, &rc);
-	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_QUESTION && !strcmp(r->flow_id, "fever") &&
-		      !strcmp(r->node_id, "age") && !strcmp(r->pos, "menu/netsu"),
+	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_QUESTION &&
+	          !strcmp(r->flow_id, "fever") && !strcmp(r->node_id, "age") &&
+	          !strcmp(r->pos, "menu/netsu"),
 	      "option with flow: jumps to the other flow's start");
-	CHECK(r && has_option(r, "handoff") && has_option(r, "back"), "every node offers handoff");
+	CHECK(r && has_option(r, "handoff") && has_option(r, "back"),
+	      "every node offers handoff");
 	flow_reply_free(r);
 	r = step(s, "menu/netsu/adult", NULL, "39度以上です", &rc);
-	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_TRIAGE && r->urgency.level == 3 &&
-		      !strcmp(r->urgency.color, "yellow") && !strcmp(r->urgency.color_ja, "黄") &&
-		      strstr(r->urgency.label, "数時間以内") && strstr(r->care_text, "医療情報ネット") &&
-		      r->ncare_links == 1,
+	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_TRIAGE &&
+	          r->urgency.level == 3 && !strcmp(r->urgency.color, "yellow") &&
+	          !strcmp(r->urgency.color_ja, "黄") &&
+	          strstr(r->urgency.label, "数時間以内") &&
+	          strstr(r->care_text, "医療情報ネット") && r->ncare_links == 1,
 	      "triage leaf → level, label, color and how to find care");
-	CHECK(r && !strcmp(r->text, r->urgency.label), "leaf without text says its level's label");
+	CHECK(r && !strcmp(r->text, r->urgency.label),
+	      "leaf without text says its level's label");
 	CHECK(r && has_option(r, "handoff"), "triage result offers handoff");
 	flow_reply_free(r);
 	r = step(s, "menu/netsu/adult/low", NULL, NULL, &rc);
@@ -497,21 +513,26 @@ static void engine_tests(void)
 	flow_reply_free(r);
 	r = step(s, "menu/netsu/adult/high", "handoff", NULL, &rc);
 	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_HANDOFF && r->nphones == 1 &&
-		      !strcmp(r->phones[0].number, "#7119") && !strcmp(r->pos, "menu/netsu/adult/high"),
+	          !strcmp(r->phones[0].number, "#7119") &&
+	          !strcmp(r->pos, "menu/netsu/adult/high"),
 	      "handoff: phones, position kept");
 	CHECK(r && r->summary && strstr(r->summary, "症状: 発熱") &&
-		      strstr(r->summary, "症状を選んでください → 発熱") &&
-		      strstr(r->summary, "年齢 → 16歳以上") && strstr(r->summary, "体温 → 39度以上") &&
-		      strstr(r->summary, "緊急度3（黄）"),
+	          strstr(r->summary, "症状を選んでください → 発熱") &&
+	          strstr(r->summary, "年齢 → 16歳以上") &&
+	          strstr(r->summary, "体温 → 39度以上") &&
+	          strstr(r->summary, "緊急度3（黄）"),
 	      "handoff summary: symptom, answers, level");
-	CHECK(r && has_option(r, "resume") && has_option(r, "quit"), "handoff offers resume and quit");
+	CHECK(r && has_option(r, "resume") && has_option(r, "quit"),
+	      "handoff offers resume and quit");
 	flow_reply_free(r);
 	r = step(s, "menu/netsu/adult", NULL, "相談員と話したい", &rc);
-	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_HANDOFF && !strstr(r->summary, "判定"),
+	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_HANDOFF &&
+	          !strstr(r->summary, "判定"),
 	      "typed handoff; no level before a result");
 	flow_reply_free(r);
 	r = step(s, "menu/netsu/adult/high", "resume", NULL, &rc);
-	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_TRIAGE, "resume re-renders the node");
+	CHECK(rc == MDG_OK && r && r->type == FLOW_REPLY_TRIAGE,
+	      "resume re-renders the node");
 	flow_reply_free(r);
 	r = step(s, "menu/netsu/adult/high", "restart", NULL, &rc);
 	CHECK(rc == MDG_OK && r && !strcmp(r->pos, "menu") && !strcmp(r->flow_id, "menu"),
@@ -563,38 +584,40 @@ static void redflag_tests(void)
 	static const struct {
 		const char *msg, *want; /* NULL: no flag */
 	} cases[] = {
-		{"父の意識がないです", "ishiki"},
-		{"意識ない", "ishiki"},
-		{"意識は無いみたいです", "ishiki"},
-		{"祖母が呼んでも反応しない", "ishiki"},
-		{"息をしていません", "kokyu-teishi"},
-		{"子どもが息をしていない！", "kokyu-teishi"},
-		{"呼吸が苦しいです", "kokyu-konnan"},
-		{"息が苦しくて眠れない", "kokyu-konnan"},
-		{"胸が締め付けられるような痛みがある", "kyoutsu"},
-		{"大量出血している", "shukketsu"},
-		{"けいれんが止まらない", "keiren"},
-		{"ろれつが回らない", "nousocchu"},
-		/* negation and harmless look-alikes */
-		{"意識はある", NULL},
-		{"意識はあります。熱が38度です", NULL},
-		{"意識がないわけではない", NULL},
-		{"胸が締め付けられることはない", NULL},
-		{"呼吸は苦しくない", NULL},
-		{"けいれんは止まった", NULL},
-		{"パソコンの反応がない", NULL},
-		{"VPNがつながらない", NULL},
-		{"", NULL},
+	    {"父の意識がないです", "ishiki"},
+	    {"意識ない", "ishiki"},
+	    {"意識は無いみたいです", "ishiki"},
+	    {"祖母が呼んでも反応しない", "ishiki"},
+	    {"息をしていません", "kokyu-teishi"},
+	    {"子どもが息をしていない！", "kokyu-teishi"},
+	    {"呼吸が苦しいです", "kokyu-konnan"},
+	    {"息が苦しくて眠れない", "kokyu-konnan"},
+	    {"胸が締め付けられるような痛みがある", "kyoutsu"},
+	    {"大量出血している", "shukketsu"},
+	    {"けいれんが止まらない", "keiren"},
+	    {"ろれつが回らない", "nousocchu"},
+	    /* negation and harmless look-alikes */
+	    {"意識はある", NULL},
+	    {"意識はあります。熱が38度です", NULL},
+	    {"意識がないわけではない", NULL},
+	    {"胸が締め付けられることはない", NULL},
+	    {"呼吸は苦しくない", NULL},
+	    {"けいれんは止まった", NULL},
+	    {"パソコンの反応がない", NULL},
+	    {"VPNがつながらない", NULL},
+	    {"", NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		redflag_hit hits[4];
 		size_t nh = 0;
-		mdg_rc rc = redflag_match(l, cases[i].msg, strlen(cases[i].msg), hits, 4, &nh, &err);
+		mdg_rc rc = redflag_match(l, cases[i].msg, strlen(cases[i].msg), hits, 4,
+		                          &nh, &err);
 		int ok = rc == MDG_OK &&
-			 (cases[i].want ? nh >= 1 && !strcmp(hits[0].id, cases[i].want) : nh == 0);
+		         (cases[i].want ? nh >= 1 && !strcmp(hits[0].id, cases[i].want)
+		                        : nh == 0);
 		char name[160];
 		snprintf(name, sizeof name, "red flag 「%s」 → %s", cases[i].msg,
-			 cases[i].want ? cases[i].want : "none");
+		         cases[i].want ? cases[i].want : "none");
 		CHECK(ok, name);
 		if (!ok && nh)
 			printf("#   got %s\n", hits[0].id);
@@ -612,21 +635,24 @@ static void redflag_tests(void)
 	redflag_release(l);
 
 	static const char *const bad[] = {
-		"flags: []\n",
-		"message: m\nflags:\n  - {id: a, label: A, phrases: [x]}\n",
-		"message: m\nflags:\n  - {id: a, label: A, phrases: [意識]}\n  - {id: a, label: B, "
-		"phrases: [呼吸]}\n",
-		"message: m\nflags:\n  - {id: a, label: A}\n",
+	    "flags: []\n",
+	    "message: m\nflags:\n  - {id: a, label: A, phrases: [x]}\n",
+	    "message: m\nflags:\n  - {id: a, label: A, phrases: [意識]}\n  - {id: a, "
+	    "label: B, "
+	    "phrases: [呼吸]}\n",
+	    "message: m\nflags:\n  - {id: a, label: A}\n",
 	};
 	static const char *const want[] = {"missing 'message'", "too short", "used twice",
-					   "needs 'phrases'"};
+	                                   "needs 'phrases'"};
 	for (size_t i = 0; i < 4; i++) {
 		rep = NULL;
 		l = NULL;
-		mdg_rc rc = redflag_parse("rf.yaml", bad[i], strlen(bad[i]), &l, &rep, &err);
+		mdg_rc rc =
+		    redflag_parse("rf.yaml", bad[i], strlen(bad[i]), &l, &rep, &err);
 		char name[96];
 		snprintf(name, sizeof name, "invalid red-flag list: %s", want[i]);
-		CHECK(rc == MDG_ERR_VALIDATION && l == NULL && has(rep, "rf.yaml:", want[i], NULL),
+		CHECK(rc == MDG_ERR_VALIDATION && l == NULL &&
+		          has(rep, "rf.yaml:", want[i], NULL),
 		      name);
 		if (rc != MDG_ERR_VALIDATION || !has(rep, "rf.yaml:", want[i], NULL))
 			dump(rep);
@@ -677,9 +703,11 @@ static void walk(const flow_set *s, const char *pos, int depth, walk_stats *st)
 				flow_input in = {r->options[i].id, NULL, 0};
 				flow_reply *nx = NULL;
 				err = NULL;
-				if (flow_step_input(s, tagger, pos, &in, &nx, &err) != MDG_OK) {
+				if (flow_step_input(s, tagger, pos, &in, &nx, &err) !=
+				    MDG_OK) {
 					st->bad++;
-					printf("#   choice %s at %s: %s\n", r->options[i].id, pos, err);
+					printf("#   choice %s at %s: %s\n",
+					       r->options[i].id, pos, err);
 				} else {
 					walk(s, nx->pos, depth + 1, st);
 				}
@@ -718,32 +746,36 @@ static flow_set *load_sample(const char *const *files, size_t n)
 
 static void sample_tests(void)
 {
-	static const char *const resident[] = {"flows-resident.yaml", "flows-kyukyu.yaml"};
+	static const char *const resident[] = {"flows-resident.yaml",
+	                                       "flows-kyukyu.yaml"};
 	static const char *const staff[] = {"flows-staff.yaml"};
 	static const char *const kyukyu[] = {"flows-kyukyu.yaml"};
 	struct {
 		const char *name;
 		const char *const *files;
 		size_t n;
-	} sets[] = {{"resident", resident, 2}, {"staff", staff, 1}, {"kyukyu", kyukyu, 1}};
+	} sets[] = {
+	    {"resident", resident, 2}, {"staff", staff, 1}, {"kyukyu", kyukyu, 1}};
 	for (size_t k = 0; k < 3; k++) {
 		flow_set *s = load_sample(sets[k].files, sets[k].n);
 		char name[128];
-		snprintf(name, sizeof name, "sample %s flows parse and validate", sets[k].name);
+		snprintf(name, sizeof name, "sample %s flows parse and validate",
+		         sets[k].name);
 		CHECK(s != NULL, name);
 		if (s == NULL)
 			continue;
 		walk_stats st = {0};
 		for (size_t i = 0; i < flow_set_nflows(s); i++)
 			walk(s, flow_set_flow_id(s, i), 0, &st);
-		snprintf(name, sizeof name,
-			 "sample %s: every path by offered options ends in an answer or a "
-			 "level 1-5 (%zu leaves)",
-			 sets[k].name, st.leaves);
+		snprintf(
+		    name, sizeof name,
+		    "sample %s: every path by offered options ends in an answer or a "
+		    "level 1-5 (%zu leaves)",
+		    sets[k].name, st.leaves);
 		CHECK(st.bad == 0 && !st.hit_cap && st.leaves > 0, name);
 		if (k == 2) {
-			CHECK(st.levels[1] && st.levels[2] && st.levels[3] && st.levels[4] &&
-				      st.levels[5],
+			CHECK(st.levels[1] && st.levels[2] && st.levels[3] &&
+			          st.levels[4] && st.levels[5],
 			      "kyukyu: all five levels reachable");
 			CHECK(st.answers == 0, "kyukyu: every leaf is a triage result");
 			flow_reply *r = NULL;
@@ -753,7 +785,8 @@ static void sample_tests(void)
 			for (size_t i = 0; r && i < r->noptions; i++)
 				symptoms += r->options[i].kind == FLOW_OPT_NEXT;
 			CHECK(symptoms >= 12, "kyukyu: at least 12 symptoms");
-			CHECK(r && has_option(r, "handoff"), "kyukyu: menu offers 相談員と話す");
+			CHECK(r && has_option(r, "handoff"),
+			      "kyukyu: menu offers 相談員と話す");
 			flow_reply_free(r);
 			free(err);
 			/* every node of the consultation offers handoff */
@@ -772,17 +805,20 @@ static void sample_tests(void)
 			char *err = NULL;
 			flow_start(s, "nanbyo-shinsei", &r, &err);
 			CHECK(r && r->type == FLOW_REPLY_QUESTION &&
-				      !strcmp(r->text, "新規ですか、継続ですか") && r->noptions >= 2 &&
-				      !strcmp(r->options[0].label, "新規") &&
-				      !strcmp(r->options[1].label, "継続"),
+			          !strcmp(r->text, "新規ですか、継続ですか") &&
+			          r->noptions >= 2 &&
+			          !strcmp(r->options[0].label, "新規") &&
+			          !strcmp(r->options[1].label, "継続"),
 			      "指定難病: 新規ですか、継続ですか with 新規 / 継続");
 			flow_reply_free(r);
 			mdg_rc rc;
 			r = step(s, "nanbyo-shinsei", NULL, "継続です", &rc);
-			CHECK(r && r->type == FLOW_REPLY_ANSWER && strstr(r->text, "継続") &&
-				      r->nlinks >= 2 && strstr(r->links[0].label, "申請書") &&
-				      strstr(r->links[1].label, "概要"),
-			      "指定難病: 「継続です」 → documents, form and overview links");
+			CHECK(r && r->type == FLOW_REPLY_ANSWER &&
+			          strstr(r->text, "継続") && r->nlinks >= 2 &&
+			          strstr(r->links[0].label, "申請書") &&
+			          strstr(r->links[1].label, "概要"),
+			      "指定難病: 「継続です」 → documents, form and overview "
+			      "links");
 			flow_reply_free(r);
 			const char *fid = NULL;
 			double sc = 0;
@@ -792,9 +828,11 @@ static void sample_tests(void)
 			      "resident: 「救急相談をしたい」 triggers the consultation");
 			m = "パスポートの申請";
 			flow_trigger_match(s, tagger, m, strlen(m), &fid, &sc, &err);
-			CHECK(fid == NULL || sc < 0.7, "resident: ordinary question triggers nothing");
+			CHECK(fid == NULL || sc < 0.7,
+			      "resident: ordinary question triggers nothing");
 			r = step(s, "kyukyu", NULL, "熱があります", &rc);
-			CHECK(r && !strcmp(r->flow_id, "hatsunetsu"), "typed symptom picks its flow");
+			CHECK(r && !strcmp(r->flow_id, "hatsunetsu"),
+			      "typed symptom picks its flow");
 			flow_reply_free(r);
 			free(err);
 		}
@@ -804,9 +842,9 @@ static void sample_tests(void)
 
 /* ---------- storage ---------- */
 
-static const char *const qa_header[] = {"id",         "question", "answer", "alt_questions",
-					"category",   "department", "contact", "url",
-					"keywords",   "flow"};
+static const char *const qa_header[] = {
+    "id",         "question", "answer", "alt_questions", "category",
+    "department", "contact",  "url",    "keywords",      "flow"};
 
 static void store_tests(void)
 {
@@ -835,8 +873,16 @@ static void store_tests(void)
 	sheet *sh = NULL;
 	sheet_new(&sh);
 	sheet_add_row(sh, qa_header, 10);
-	const char *row[] = {"N-1", "指定難病の申請書類は？", "書類の案内です。", "", "難病", "", "",
-			     "", "", "nanbyo"};
+	const char *row[] = {"N-1",
+	                     "指定難病の申請書類は？",
+	                     "書類の案内です。",
+	                     "",
+	                     "難病",
+	                     "",
+	                     "",
+	                     "",
+	                     "",
+	                     "nanbyo"};
 	sheet_add_row(sh, row, 10);
 	kb_import_opts o = {0};
 	kb_report *kr = NULL;
@@ -852,15 +898,17 @@ static void store_tests(void)
 	CHECK(flow_import(k, "pref", &src, 1, 1, &rep, &id1, &err) == MDG_OK && id1 == 0,
 	      "dry run validates without storing");
 	flow_report_free(rep);
-	CHECK(flow_active(k, "pref", &s, NULL, &err) == MDG_OK && s == NULL, "dry run stored nothing");
+	CHECK(flow_active(k, "pref", &s, NULL, &err) == MDG_OK && s == NULL,
+	      "dry run stored nothing");
 	CHECK(flow_import(k, "pref", &src, 1, 0, &rep, &id1, &err) == MDG_OK && id1 > 0,
 	      "import stores a flow set");
 	flow_report_free(rep);
 
-	CHECK(kb_open(path, m, KB_OPEN_READONLY, &reader, &err) == MDG_OK, "second connection");
+	CHECK(kb_open(path, m, KB_OPEN_READONLY, &reader, &err) == MDG_OK,
+	      "second connection");
 	int64_t got = 0;
 	CHECK(flow_active(reader, "pref", &s, &got, &err) == MDG_OK && s && got == id1 &&
-		      flow_set_has(s, "nanbyo"),
+	          flow_set_has(s, "nanbyo"),
 	      "reader loads the active set");
 	flow_set *again = NULL;
 	flow_active(reader, "pref", &again, NULL, &err);
@@ -868,11 +916,13 @@ static void store_tests(void)
 	flow_set_release(again);
 
 	/* A broken file keeps the old flows. */
-	const char broken[] = "flows:\n  - {id: nanbyo, title: t, nodes: [{id: q, text: q, "
-			      "options: [{id: a, label: A, next: zz}]}]}\n";
+	const char broken[] =
+	    "flows:\n  - {id: nanbyo, title: t, nodes: [{id: q, text: q, "
+	    "options: [{id: a, label: A, next: zz}]}]}\n";
 	flow_source bsrc = {"broken.yaml", broken, strlen(broken)};
-	CHECK(flow_import(k, "pref", &bsrc, 1, 0, &rep, &id2, &err) == MDG_ERR_VALIDATION &&
-		      has(rep, "broken.yaml:", "unknown next 'zz'", NULL),
+	CHECK(flow_import(k, "pref", &bsrc, 1, 0, &rep, &id2, &err) ==
+	              MDG_ERR_VALIDATION &&
+	          has(rep, "broken.yaml:", "unknown next 'zz'", NULL),
 	      "broken import rejected with the problem");
 	flow_report_free(rep);
 	flow_set *cur = NULL;
@@ -881,22 +931,27 @@ static void store_tests(void)
 	flow_set_release(cur);
 
 	/* Removing a flow a Q&A links is a problem too. */
-	const char other[] = "flows:\n  - {id: other, title: t, nodes: [{id: e, answer: {text: x}}]}\n";
+	const char other[] =
+	    "flows:\n  - {id: other, title: t, nodes: [{id: e, answer: {text: x}}]}\n";
 	flow_source osrc = {"other.yaml", other, strlen(other)};
-	CHECK(flow_import(k, "pref", &osrc, 1, 0, &rep, &id2, &err) == MDG_ERR_VALIDATION &&
-		      has(rep, "Q&A 'N-1'", "links flow 'nanbyo'", NULL),
+	CHECK(flow_import(k, "pref", &osrc, 1, 0, &rep, &id2, &err) ==
+	              MDG_ERR_VALIDATION &&
+	          has(rep, "Q&A 'N-1'", "links flow 'nanbyo'", NULL),
 	      "a Q&A's flow link must exist in the new set");
 	flow_report_free(rep);
 
 	/* A new valid import is picked up by the running reader. */
-	const char v2[] = "flows:\n  - {id: nanbyo, title: 新しい版, nodes: [{id: e, answer: {text: x}}]}\n";
+	const char v2[] = "flows:\n  - {id: nanbyo, title: 新しい版, nodes: [{id: e, "
+	                  "answer: {text: x}}]}\n";
 	flow_source v2src = {"v2.yaml", v2, strlen(v2)};
-	CHECK(flow_import(k, "pref", &v2src, 1, 0, &rep, &id2, &err) == MDG_OK && id2 > id1,
+	CHECK(flow_import(k, "pref", &v2src, 1, 0, &rep, &id2, &err) == MDG_OK &&
+	          id2 > id1,
 	      "second import");
 	flow_report_free(rep);
 	cur = NULL;
 	flow_active(reader, "pref", &cur, &got, &err);
-	CHECK(cur && cur != s && got == id2 && !strcmp(flow_set_flow_title(cur, 0), "新しい版"),
+	CHECK(cur && cur != s && got == id2 &&
+	          !strcmp(flow_set_flow_title(cur, 0), "新しい版"),
 	      "reader serves the new set without reopening");
 	CHECK(!strcmp(flow_set_flow_title(s, 0), "指定難病の申請書類"),
 	      "old set stays valid for its holder");
@@ -906,7 +961,7 @@ static void store_tests(void)
 	flow_source *ex = NULL;
 	size_t nex = 0;
 	CHECK(flow_export(reader, "pref", &ex, &nex, &err) == MDG_OK && nex == 1 &&
-		      !strcmp(ex[0].name, "v2.yaml") && !strcmp(ex[0].text, v2),
+	          !strcmp(ex[0].name, "v2.yaml") && !strcmp(ex[0].text, v2),
 	      "export returns the stored YAML as written");
 	flow_sources_free(ex, nex);
 
@@ -917,30 +972,35 @@ static void store_tests(void)
 	flow_set_release(cur);
 
 	/* red flags: global list, then a bot's own */
-	const char rf[] = "message: 119番へ\nflags:\n  - {id: a, label: 意識, phrases: [意識がない]}\n";
-	const char rf2[] = "message: 119番へ\nflags:\n  - {id: b, label: 呼吸, phrases: [息をしていない]}\n";
+	const char rf[] =
+	    "message: 119番へ\nflags:\n  - {id: a, label: 意識, phrases: [意識がない]}\n";
+	const char rf2[] = "message: 119番へ\nflags:\n  - {id: b, label: 呼吸, phrases: "
+	                   "[息をしていない]}\n";
 	redflag_list *l = NULL;
-	CHECK(flow_redflags_import(k, NULL, "rf.yaml", rf, strlen(rf), 0, &rep, &err) == MDG_OK,
+	CHECK(flow_redflags_import(k, NULL, "rf.yaml", rf, strlen(rf), 0, &rep, &err) ==
+	          MDG_OK,
 	      "global red flags imported");
 	flow_report_free(rep);
 	CHECK(flow_redflags_active(reader, "pref", &l, &err) == MDG_OK && l &&
-		      redflag_count(l) == 1,
+	          redflag_count(l) == 1,
 	      "bot without its own list uses the global one");
 	redflag_release(l);
-	CHECK(flow_redflags_import(k, "pref", "rf2.yaml", rf2, strlen(rf2), 0, &rep, &err) == MDG_OK,
+	CHECK(flow_redflags_import(k, "pref", "rf2.yaml", rf2, strlen(rf2), 0, &rep,
+	                           &err) == MDG_OK,
 	      "bot red flags imported");
 	flow_report_free(rep);
 	l = NULL;
 	redflag_hit h[2];
 	size_t nh = 0;
 	flow_redflags_active(reader, "pref", &l, &err);
-	CHECK(l && redflag_match(l, "息をしていない", strlen("息をしていない"), h, 2, &nh, &err) ==
-				 MDG_OK &&
-		      nh == 1 && !strcmp(h[0].id, "b"),
+	CHECK(l &&
+	          redflag_match(l, "息をしていない", strlen("息をしていない"), h, 2, &nh,
+	                        &err) == MDG_OK &&
+	          nh == 1 && !strcmp(h[0].id, "b"),
 	      "bot's own list wins");
 	redflag_release(l);
 	CHECK(flow_redflags_import(k, NULL, "bad.yaml", "flags: 3\n", 9, 0, &rep, &err) ==
-		      MDG_ERR_VALIDATION,
+	          MDG_ERR_VALIDATION,
 	      "invalid red-flag list rejected");
 	flow_report_free(rep);
 
@@ -960,7 +1020,8 @@ int main(void)
 {
 	nlp_model *m = NULL;
 	char *err = NULL;
-	if (nlp_model_open(NULL, &m, &err) != MDG_OK || nlp_tagger_new(m, &tagger, &err) != MDG_OK) {
+	if (nlp_model_open(NULL, &m, &err) != MDG_OK ||
+	    nlp_tagger_new(m, &tagger, &err) != MDG_OK) {
 		printf("# %s\n", err);
 		CHECK(0, "MeCab model");
 		return tap_done();
