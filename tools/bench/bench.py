@@ -471,7 +471,12 @@ def machine():
                                   timeout=10).stdout.splitlines()[0].strip()
         except (OSError, IndexError, subprocess.SubprocessError):
             return "?"
-    return {"cpu": model, "cores": os.cpu_count(), "mem_mib": mem,
+    try:
+        commit = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = "?"
+    return {"cpu": model, "cores": os.cpu_count(), "mem_mib": mem, "commit": commit,
             "kernel": platform.release(), "groonga": ver(["groonga", "--version"]),
             "wrk": ver(["wrk", "--version"]),
             "sqlite": ver(["sqlite3", "--version"]).split(" ")[0],
@@ -547,7 +552,7 @@ def report(res):
     L.append(f"madoguchi bench — {m['cpu']}, {m['cores']} cores, {m['mem_mib']} MiB, "
              f"Linux {m['kernel']}, {m['date']}, load avg at start "
              f"{m['loadavg_at_start'][0]}")
-    L.append(f"wrk {CFG['threads']} threads, keep-alive, {CFG['duration']} per run after "
+    L.append(f"commit {m.get('commit', '?')}; wrk {CFG['threads']} threads, keep-alive, {CFG['duration']} per run after "
              f"{CFG['warmup']} warm-up; {res.get('n_queries', '?')} dev queries cycled "
              f"(new conversations); wrk shares the machine")
     chat, gro = res.get("chat"), res.get("groonga")
@@ -663,6 +668,14 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
+    # Run private copies of the binaries: a rebuild in the tree during the
+    # run must neither change what is measured nor hide symbols from perf.
+    os.makedirs(os.path.join(WORK, "bin"))
+    for key in ("bin", "server"):
+        if os.access(CFG[key], os.X_OK):
+            copy = os.path.join(WORK, "bin", os.path.basename(CFG[key]))
+            shutil.copy2(CFG[key], copy)
+            CFG[key] = copy
     kb_tsv = os.path.join(CFG["data"], "kb.tsv")
     queries = dev_queries()
     res = {"machine": machine(), "config": {k: (sorted(v) if isinstance(v, set) else v)
