@@ -15,10 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "../kb/kb.h"
 #include "../kb/kb_search.h"
+
+#ifndef MDG_DATADIR
+#define MDG_DATADIR "."
+#endif
 
 #define CFG_MAX_FILE ((size_t)1 << 20)
 #define CFG_MAX_LIST 50
@@ -74,6 +79,10 @@ static const cfg_desc top_desc[] = {
 	{"log.access", T_BOOL, "false", 0, 0, OFF(log.access), NULL},
 	{"log.retention_days", T_INT, "90", 1, 3650, OFF(log.retention_days), NULL},
 	{"log.queue", T_INT, "10000", 16, 1000000, OFF(log.queue), NULL},
+	{"admin", T_SECTION, NULL, 0, 0, 0, NULL},
+	{"admin.synonyms", T_STR, MDG_DATADIR "/kb/synonyms.yaml", 0, 0, OFF(admin.synonyms),
+	 NULL},
+	{"admin.max_upload", T_INT, "16777216", 65536, 64 << 20, OFF(admin.max_upload), NULL},
 	{"bots", T_BOTS, NULL, 0, 0, 0, NULL},
 };
 
@@ -694,6 +703,11 @@ mdg_rc srv_config_check(const srv_config *c, char **err)
 	if (c->secret && strlen(c->secret) < 32)
 		return mdg_fail(err, MDG_ERR_CONFIG,
 				"%s: key 'secret': use at least 32 random characters", file);
+	if (c->admin.synonyms && access(c->admin.synonyms, R_OK) != 0)
+		return mdg_fail(err, MDG_ERR_CONFIG,
+				"%s: key 'admin.synonyms': cannot read %s (name the synonym "
+				"dictionary, or null for none)",
+				file, c->admin.synonyms);
 	return MDG_OK;
 }
 
@@ -713,6 +727,7 @@ void srv_config_free(srv_config *c)
 	free(c->secret_file);
 	free(c->counter_file);
 	free(c->log.level);
+	free(c->admin.synonyms);
 	for (size_t i = 0; i < c->nbots; i++)
 		bot_free(&c->bots[i]);
 	free(c->bots);

@@ -73,6 +73,12 @@ typedef struct srv_config {
 		int queue;          /* turn log queue length */
 	} log;
 
+	struct {
+		char *synonyms; /* synonym dictionary for admin imports (the CLI's
+				   default kb/synonyms.yaml); NULL = none */
+		int max_upload; /* bytes of an uploaded spreadsheet or flow file */
+	} admin;
+
 	cfg_bot *bots;
 	size_t nbots;
 	cfg_bot bot_defaults; /* for bots the file does not list (id NULL) */

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_admin.h"
 #include "api_bots.h"
 #include "api_chat.h"
 #include "log.h"
@@ -37,7 +38,12 @@
 #define API_CSP "default-src 'none'; frame-ancestors 'none'"
 #define JSON_TYPE "application/json; charset=utf-8"
 
-enum { R_API = 1 };
+enum {
+	R_API = 1,    /* JSON API: rate limit, CORS for the bot's origins */
+	R_ADMIN = 2,  /* admin token checked before the body; never CORS */
+	R_UPLOAD = 4, /* body up to admin.max_upload instead of limits.max_body */
+};
+#define R_ADMIN_API (R_API | R_ADMIN)
 
 typedef struct route {
 	const char *label; /* metrics */
@@ -55,13 +61,34 @@ static const route routes[] = {
 	{"healthz", "GET", "/healthz", api_healthz, 0, "GET, HEAD"},
 	{"readyz", "GET", "/readyz", api_readyz, 0, "GET, HEAD"},
 	{"metrics", "GET", "/metrics", api_metrics, 0, "GET, HEAD"},
+	{"admin_me", "GET", "/v1/admin/me", api_admin_me, R_ADMIN_API, "GET, HEAD"},
+	{"admin_import", "POST", "/v1/admin/bots/*/import", api_admin_import,
+	 R_ADMIN_API | R_UPLOAD, "POST"},
+	{"admin_rollback", "POST", "/v1/admin/bots/*/rollback", api_admin_rollback,
+	 R_ADMIN_API, "POST"},
+	{"admin_export", "GET", "/v1/admin/bots/*/export", api_admin_export, R_ADMIN_API,
+	 "GET, HEAD"},
+	{"admin_template", "GET", "/v1/admin/bots/*/template", api_admin_template,
+	 R_ADMIN_API, "GET, HEAD"},
+	{"admin_unanswered", "GET", "/v1/admin/bots/*/unanswered", api_admin_unanswered,
+	 R_ADMIN_API, "GET, HEAD"},
+	{"admin_stats", "GET", "/v1/admin/bots/*/stats", api_admin_stats, R_ADMIN_API,
+	 "GET, HEAD"},
+	{"admin_flows", "POST", "/v1/admin/bots/*/flows", api_admin_flows_import,
+	 R_ADMIN_API | R_UPLOAD, "GET, HEAD, POST"},
+	{"admin_flows_export", "GET", "/v1/admin/bots/*/flows", api_admin_flows_export,
+	 R_ADMIN_API, "GET, HEAD, POST"},
+	{"admin_flows_rollback", "POST", "/v1/admin/bots/*/flows/rollback",
+	 api_admin_flows_rollback, R_ADMIN_API, "POST"},
 };
 #define NROUTES (sizeof routes / sizeof *routes)
 /* Metrics labels for requests no route handles. */
 enum { RT_STATIC = NROUTES, RT_PREFLIGHT, RT_OTHER, RT_COUNT };
 static const char *const route_labels[RT_COUNT] = {
 	"chat", "feedback", "bots", "healthz", "readyz", "metrics",
-	"static", "preflight", "other"};
+	"admin_me", "admin_import", "admin_rollback", "admin_export", "admin_template",
+	"admin_unanswered", "admin_stats", "admin_flows", "admin_flows_export",
+	"admin_flows_rollback", "static", "preflight", "other"};
 
 /* The daemon and its listen socket; set by http_start before any request
  * and cleared by http_stop after the daemon has stopped. */
@@ -128,6 +155,16 @@ enum MHD_Result http_send(http_req *r, unsigned status, struct MHD_Response *res
 	return ret;
 }
 
+/* Copies s into buf with control characters replaced (log injection). */
+static const char *log_safe(const char *s, char *buf, size_t n)
+{
+	size_t i = 0;
+	for (; s[i] && i + 1 < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 static struct MHD_Response *json_response(json_t *j)
 {
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -166,7 +203,8 @@ enum MHD_Result http_reply_rc(http_req *r, mdg_rc rc, const char *message)
 	unsigned status = http_status_for(rc);
 	if (status >= 500) {
 		/* Server-side detail goes to the log, not to the client. */
-		srv_log(SRV_LOG_ERROR, "%s %s: %s", r->method, r->url,
+		char url[256];
+		srv_log(SRV_LOG_ERROR, "%s %s: %s", r->method, log_safe(r->url, url, sizeof url),
 			message ? message : mdg_strerror(rc));
 		message = "サーバーで問題が発生しました。しばらくしてからもう一度お試しください。";
 	}
@@ -209,16 +247,29 @@ static int method_is(const char *m, const char *want)
 static void route_request(http_req *r)
 {
 	r->route = RT_OTHER;
+	/* The first route whose path and method match; else the first whose
+	 * path matches (405 or a CORS preflight). */
+	size_t hit = NROUTES;
 	for (size_t i = 0; i < NROUTES; i++) {
 		char bot[KB_BOT_NAME_MAX + 1] = "";
 		if (!match(routes[i].pattern, r->url, bot, sizeof bot))
 			continue;
-		r->api = (routes[i].flags & R_API) != 0;
-		r->allow = routes[i].allow;
-		memcpy(r->bot, bot, sizeof bot);
-		if (method_is(r->method, routes[i].method)) {
-			r->route = i;
-			r->handler = routes[i].fn;
+		if (hit == NROUTES || method_is(r->method, routes[i].method)) {
+			hit = i;
+			memcpy(r->bot, bot, sizeof bot);
+		}
+		if (method_is(r->method, routes[i].method))
+			break;
+	}
+	if (hit < NROUTES) {
+		r->api = (routes[hit].flags & R_API) != 0;
+		r->admin = (routes[hit].flags & R_ADMIN) != 0;
+		r->allow = routes[hit].allow;
+		if (method_is(r->method, routes[hit].method)) {
+			r->route = hit;
+			r->handler = routes[hit].fn;
+			if (routes[hit].flags & R_UPLOAD)
+				r->body.limit = (size_t)r->app->cfg->admin.max_upload;
 		} else if (strcmp(r->method, "OPTIONS") == 0 && r->api) {
 			r->route = RT_PREFLIGHT;
 		}
@@ -305,12 +356,26 @@ static enum MHD_Result dispatch(http_req *r)
 						"ページが見つかりません。");
 		return method_not_allowed(r);
 	}
-	if (r->api) {
+	if (r->api && !r->gated) {
 		int wait = ratelimit_take(r->app->rl, r->addr, r->addrlen, app_now());
 		if (wait > 0)
 			return too_many(r, wait);
 	}
 	return r->handler(r);
+}
+
+/* Admin routes: rate limit and token check on the first callback, so an
+ * upload without a valid token is refused before its body is read.
+ * Returns 1 to go on reading the request. */
+static int admin_gate(http_req *r, enum MHD_Result *ret)
+{
+	r->gated = 1;
+	int wait = ratelimit_take(r->app->rl, r->addr, r->addrlen, app_now());
+	if (wait > 0) {
+		*ret = too_many(r, wait);
+		return 0;
+	}
+	return api_admin_authorize(r, ret);
 }
 
 static void client_address(http_req *r)
@@ -374,7 +439,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*con_cls = r;
 		client_address(r);
 		route_request(r);
-		if (r->api) {
+		/* Admin routes never answer the bots' public origins (CORS). */
+		if (r->api && !r->admin) {
 			const char *origin = http_header(r, "Origin");
 			if (srv_config_origin_allowed(app->cfg, r->bot[0] ? r->bot : NULL,
 						      origin))
@@ -391,6 +457,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				return body_too_large(r);
 			}
 		}
+		if (r->admin && r->handler && !r->uri_too_long && !r->uri_nul) {
+			enum MHD_Result ret = MHD_YES;
+			if (!admin_gate(r, &ret)) {
+				r->early = 1;
+				return ret;
+			}
+		}
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -405,16 +478,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (r->early)
 		return MHD_YES;
 	return dispatch(r);
-}
-
-/* Copies s into buf with control characters replaced (log injection). */
-static const char *log_safe(const char *s, char *buf, size_t n)
-{
-	size_t i = 0;
-	for (; s[i] && i + 1 < n; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	buf[i] = '\0';
-	return buf;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -42,6 +42,8 @@ struct http_req {
 	/* set by routing */
 	http_handler handler;
 	int api;           /* a /v1/ API route: JSON, CORS, rate limit */
+	int admin;         /* an admin route (token checked before the body) */
+	int gated;         /* rate limit already taken (admin routes) */
 	const char *allow; /* methods of the matched path (405, preflight) */
 };
 
