@@ -14,22 +14,57 @@ typedef struct common_opts {
 	const char *db, *bot, *dicdir;
 } common_opts;
 
-/* Parses --db/--bot/--dicdir; returns 1 if argv[*i] was one of them. */
-static int common_opt(int argc, char **argv, int *i, common_opts *c, int *bad)
-{
-	return cmd_opt(argc, argv, i, "--db", &c->db, bad) ||
-	       cmd_opt(argc, argv, i, "--bot", &c->bot, bad) ||
-	       cmd_opt(argc, argv, i, "--dicdir", &c->dicdir, bad);
-}
+/* A subcommand's own option: with a value (value != NULL) or a flag. */
+typedef struct arg_spec {
+	const char *name;
+	const char **value;
+	int *flag;
+} arg_spec;
 
-static int need(const common_opts *c, int bot, const char *cmd)
+/* Parses --db/--bot/--dicdir, the command's own options (specs, ending
+ * with {NULL}) and, if what is not NULL, one required positional argument
+ * into *positional. Returns 0, or 2 after printing a usage error. */
+static int parse_args(const char *cmd, int argc, char **argv, common_opts *c,
+		      const arg_spec *specs, int need_bot, const char *what,
+		      const char **positional)
 {
-	if (c->db == NULL || (bot && c->bot == NULL)) {
-		fprintf(stderr, "madoguchi %s: --db%s required\n", cmd,
-			bot ? " and --bot are" : " is");
-		return 0;
+	int bad = 0;
+	for (int i = 0; i < argc && !bad; i++) {
+		if (cmd_opt(argc, argv, &i, "--db", &c->db, &bad) ||
+		    cmd_opt(argc, argv, &i, "--bot", &c->bot, &bad) ||
+		    cmd_opt(argc, argv, &i, "--dicdir", &c->dicdir, &bad))
+			continue;
+		const arg_spec *sp = specs;
+		for (; sp && sp->name; sp++) {
+			if (sp->value && cmd_opt(argc, argv, &i, sp->name, sp->value, &bad))
+				break;
+			if (sp->flag && strcmp(argv[i], sp->name) == 0) {
+				*sp->flag = 1;
+				break;
+			}
+		}
+		if (sp && sp->name)
+			continue;
+		if (argv[i][0] == '-' || what == NULL || *positional) {
+			fprintf(stderr, "madoguchi %s: unexpected argument '%s'\n", cmd,
+				argv[i]);
+			bad = 1;
+		} else {
+			*positional = argv[i];
+		}
 	}
-	return 1;
+	if (bad)
+		return 2;
+	if (c->db == NULL || (need_bot && c->bot == NULL)) {
+		fprintf(stderr, "madoguchi %s: --db%s required\n", cmd,
+			need_bot ? " and --bot are" : " is");
+		return 2;
+	}
+	if (what && *positional == NULL) {
+		fprintf(stderr, "madoguchi %s: no %s given\n", cmd, what);
+		return 2;
+	}
+	return 0;
 }
 
 int cmd_import(int argc, char **argv)
@@ -37,30 +72,18 @@ int cmd_import(int argc, char **argv)
 	common_opts c = {0};
 	const char *file = NULL, *sheet_name = NULL, *syn = cmd_default_synonyms();
 	kb_import_opts o = {0};
-	int bad = 0;
-	for (int i = 0; i < argc && !bad; i++) {
-		if (common_opt(argc, argv, &i, &c, &bad) ||
-		    cmd_opt(argc, argv, &i, "--sheet", &sheet_name, &bad) ||
-		    cmd_opt(argc, argv, &i, "--synonyms", &syn, &bad))
-			continue;
-		if (!strcmp(argv[i], "--internal"))
-			o.internal = 1;
-		else if (!strcmp(argv[i], "--dry-run"))
-			o.dry_run = 1;
-		else if (!strcmp(argv[i], "--no-synonyms"))
-			syn = NULL;
-		else if (argv[i][0] == '-' || file) {
-			fprintf(stderr, "madoguchi import: unexpected argument '%s'\n",
-				argv[i]);
-			bad = 1;
-		} else
-			file = argv[i];
-	}
-	if (bad || !need(&c, 1, "import") || file == NULL) {
-		if (!bad && file == NULL)
-			fprintf(stderr, "madoguchi import: no spreadsheet given\n");
-		return 2;
-	}
+	int no_syn = 0;
+	const arg_spec specs[] = {{"--sheet", &sheet_name, NULL},
+				  {"--synonyms", &syn, NULL},
+				  {"--internal", NULL, &o.internal},
+				  {"--dry-run", NULL, &o.dry_run},
+				  {"--no-synonyms", NULL, &no_syn},
+				  {NULL, NULL, NULL}};
+	int usage = parse_args("import", argc, argv, &c, specs, 1, "spreadsheet", &file);
+	if (usage)
+		return usage;
+	if (no_syn)
+		syn = NULL;
 	char *err = NULL;
 	sheet *s = NULL;
 	mdg_rc rc = sheet_read_file(file, sheet_name, &s, &err);
@@ -109,22 +132,9 @@ int cmd_export(int argc, char **argv)
 {
 	common_opts c = {0};
 	const char *out = NULL;
-	int bad = 0;
-	for (int i = 0; i < argc && !bad; i++) {
-		if (common_opt(argc, argv, &i, &c, &bad))
-			continue;
-		if (argv[i][0] == '-' || out) {
-			fprintf(stderr, "madoguchi export: unexpected argument '%s'\n",
-				argv[i]);
-			bad = 1;
-		} else
-			out = argv[i];
-	}
-	if (bad || !need(&c, 1, "export") || out == NULL) {
-		if (!bad && out == NULL)
-			fprintf(stderr, "madoguchi export: no output file given\n");
-		return 2;
-	}
+	int usage = parse_args("export", argc, argv, &c, NULL, 1, "output file", &out);
+	if (usage)
+		return usage;
 	if (sheet_format_from_name(out) == SHEET_AUTO) {
 		fprintf(stderr, "madoguchi export: %s: use .xlsx, .csv or .tsv\n", out);
 		return 2;
@@ -163,19 +173,12 @@ int cmd_search(int argc, char **argv)
 {
 	common_opts c = {0};
 	const char *top = NULL;
-	int jsonl = 0, bad = 0;
-	for (int i = 0; i < argc && !bad; i++) {
-		if (common_opt(argc, argv, &i, &c, &bad) ||
-		    cmd_opt(argc, argv, &i, "--top", &top, &bad))
-			continue;
-		if (!strcmp(argv[i], "--jsonl"))
-			jsonl = 1;
-		else {
-			fprintf(stderr, "madoguchi search: unexpected argument '%s'\n",
-				argv[i]);
-			bad = 1;
-		}
-	}
+	int jsonl = 0;
+	const arg_spec specs[] = {{"--top", &top, NULL}, {"--jsonl", NULL, &jsonl},
+				  {NULL, NULL, NULL}};
+	int usage = parse_args("search", argc, argv, &c, specs, 1, NULL, NULL);
+	if (usage)
+		return usage;
 	kb_search_opts o;
 	kb_search_opts_init(&o);
 	if (top) {
@@ -187,8 +190,6 @@ int cmd_search(int argc, char **argv)
 		}
 		o.top = (size_t)n;
 	}
-	if (bad || !need(&c, 1, "search"))
-		return 2;
 	if (!jsonl) {
 		fprintf(stderr, "madoguchi search: only --jsonl output is supported "
 				"(use 'ask' for a readable answer)\n");
@@ -242,19 +243,9 @@ int cmd_ask(int argc, char **argv)
 {
 	common_opts c = {0};
 	const char *msg = NULL;
-	int bad = 0;
-	for (int i = 0; i < argc && !bad; i++) {
-		if (common_opt(argc, argv, &i, &c, &bad))
-			continue;
-		if (argv[i][0] == '-' || msg) {
-			fprintf(stderr, "madoguchi ask: unexpected argument '%s'\n",
-				argv[i]);
-			bad = 1;
-		} else
-			msg = argv[i];
-	}
-	if (bad || !need(&c, 1, "ask") || msg == NULL)
-		return 2;
+	int usage = parse_args("ask", argc, argv, &c, NULL, 1, "message", &msg);
+	if (usage)
+		return usage;
 	nlp_model *m;
 	kb *k;
 	if (cmd_open(c.db, c.dicdir, KB_OPEN_READONLY, &m, &k))
@@ -293,15 +284,9 @@ int cmd_ask(int argc, char **argv)
 int cmd_bots(int argc, char **argv)
 {
 	common_opts c = {0};
-	int bad = 0;
-	for (int i = 0; i < argc && !bad; i++)
-		if (!common_opt(argc, argv, &i, &c, &bad)) {
-			fprintf(stderr, "madoguchi bots: unexpected argument '%s'\n",
-				argv[i]);
-			bad = 1;
-		}
-	if (bad || !need(&c, 0, "bots"))
-		return 2;
+	int usage = parse_args("bots", argc, argv, &c, NULL, 0, NULL, NULL);
+	if (usage)
+		return usage;
 	nlp_model *m;
 	kb *k;
 	if (cmd_open(c.db, c.dicdir, KB_OPEN_READONLY, &m, &k))
@@ -325,15 +310,9 @@ int cmd_bots(int argc, char **argv)
 int cmd_rollback(int argc, char **argv)
 {
 	common_opts c = {0};
-	int bad = 0;
-	for (int i = 0; i < argc && !bad; i++)
-		if (!common_opt(argc, argv, &i, &c, &bad)) {
-			fprintf(stderr, "madoguchi rollback: unexpected argument '%s'\n",
-				argv[i]);
-			bad = 1;
-		}
-	if (bad || !need(&c, 1, "rollback"))
-		return 2;
+	int usage = parse_args("rollback", argc, argv, &c, NULL, 1, NULL, NULL);
+	if (usage)
+		return usage;
 	nlp_model *m;
 	kb *k;
 	if (cmd_open(c.db, c.dicdir, 0, &m, &k))
