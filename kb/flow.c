@@ -87,6 +87,8 @@ static void set_free(flow_set *s)
 	flow_phones_free(s->phones, s->nphones);
 	free(s->care_text);
 	flow_links_free(s->care_links, s->ncare_links);
+	for (size_t i = 0; i < s->nincludes; i++)
+		free(s->includes[i]);
 	free(s);
 }
 
@@ -129,6 +131,64 @@ int flow_find(const flow_set *s, const char *id)
 int flow_set_has(const flow_set *s, const char *flow_id)
 {
 	return flow_find(s, flow_id) >= 0;
+}
+
+size_t flow_set_nincludes(const flow_set *s)
+{
+	return s ? s->nincludes : 0;
+}
+
+const char *flow_set_include(const flow_set *s, size_t i)
+{
+	return i < s->nincludes ? s->includes[i] : NULL;
+}
+
+mdg_rc flow_scan_includes(const flow_source *src, size_t nsrc,
+                          char *out[FLOW_MAX_INCLUDES], size_t *nout)
+{
+	*nout = 0;
+	mdg_rc rc = MDG_OK;
+	for (size_t i = 0; i < nsrc && rc == MDG_OK; i++) {
+		if (src[i].borrowed)
+			continue;
+		flow_report scratch = {0};
+		flow_yaml y;
+		/* Problems go to a scratch report: the full parse lists them. */
+		if (flow_yaml_load(&y, src[i].name, src[i].text, src[i].len, &scratch) ==
+		    MDG_OK) {
+			yaml_node_t *v =
+			    flow_yaml_get(&y, flow_yaml_root(&y), "include_bots");
+			size_t n = v && v->type == YAML_SEQUENCE_NODE ? flow_yaml_len(v)
+			           : v && v->type == YAML_SCALAR_NODE ? 1
+			                                              : 0;
+			for (size_t j = 0; j < n && rc == MDG_OK; j++) {
+				yaml_node_t *it = v->type == YAML_SCALAR_NODE
+				                      ? v
+				                      : flow_yaml_item(&y, v, j);
+				const char *id = it && it->type == YAML_SCALAR_NODE
+				                     ? (const char *)it->data.scalar.value
+				                     : "";
+				int dup = !flow_id_valid(id);
+				for (size_t k = 0; k < *nout && !dup; k++)
+					dup = strcmp(out[k], id) == 0;
+				if (dup || *nout == FLOW_MAX_INCLUDES)
+					continue;
+				if ((out[*nout] = strdup(id)) == NULL)
+					rc = MDG_ERR_NOMEM;
+				else
+					(*nout)++;
+			}
+		}
+		flow_yaml_free(&y);
+		for (size_t j = 0; j < scratch.nproblems; j++) {
+			free(scratch.problems[j].file);
+			free(scratch.problems[j].flow);
+			free(scratch.problems[j].node);
+			free(scratch.problems[j].message);
+		}
+		free(scratch.problems);
+	}
+	return rc;
 }
 
 /* ---- parsing one file ---- */
@@ -390,6 +450,35 @@ out:
 	return rc;
 }
 
+/* include_bots: bot ids whose active flows join this set. */
+static mdg_rc parse_includes(parser *P, flow_yaml *y, yaml_node_t *root)
+{
+	char **v = NULL;
+	size_t n = 0;
+	mdg_rc rc = flow_yaml_strlist(y, root, "include_bots", FLOW_MAX_INCLUDES,
+	                              FLOW_ID_MAX, &v, &n);
+	yaml_node_t *node = flow_yaml_get(y, root, "include_bots");
+	for (size_t i = 0; i < n && rc == MDG_OK; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < P->s->nincludes; j++)
+			dup |= strcmp(P->s->includes[j], v[i]) == 0;
+		if (!flow_id_valid(v[i]))
+			rc = flow_yaml_problem(
+			    y, node, "include_bots: '%s' is not a bot id", v[i]);
+		else if (dup)
+			continue;
+		else if (P->s->nincludes == FLOW_MAX_INCLUDES)
+			rc = flow_yaml_problem(y, node, "include_bots: more than %d bots",
+			                       FLOW_MAX_INCLUDES);
+		else if ((P->s->includes[P->s->nincludes] = strdup(v[i])) == NULL)
+			rc = MDG_ERR_NOMEM;
+		else
+			P->s->nincludes++;
+	}
+	flow_strv_free(v, n);
+	return rc;
+}
+
 static mdg_rc parse_handoff(parser *P, flow_yaml *y, int file, yaml_node_t *h)
 {
 	static const char *const keys[] = {"label", "synonyms", "text", "phones", NULL};
@@ -459,7 +548,8 @@ typedef struct pending_start {
 static mdg_rc parse_file(parser *P, int file, const flow_source *src,
                          pending_start **starts)
 {
-	static const char *const keys[] = {"flows", "handoff", "care_info", NULL};
+	static const char *const keys[] = {"flows", "handoff", "care_info",
+	                                   "include_bots", NULL};
 	flow_yaml y;
 	mdg_rc rc = flow_yaml_load(&y, P->s->files[file], src->text, src->len, P->rep);
 	if (rc != MDG_OK) {
@@ -473,6 +563,9 @@ static mdg_rc parse_file(parser *P, int file, const flow_source *src,
 		goto out;
 	}
 	TRY(flow_yaml_check_keys(&y, root, keys, "file"));
+	/* A borrowed file's own includes are not followed (no chains). */
+	if (!src->borrowed)
+		TRY(parse_includes(P, &y, root));
 	yaml_node_t *h = flow_yaml_get(&y, root, "handoff");
 	if (h)
 		TRY(parse_handoff(P, &y, file, h));
@@ -481,7 +574,7 @@ static mdg_rc parse_file(parser *P, int file, const flow_source *src,
 		TRY(parse_care(P, &y, file, c));
 	yaml_node_t *flows = flow_yaml_get(&y, root, "flows");
 	if (flows == NULL) {
-		if (!h && !c)
+		if (!h && !c && !flow_yaml_get(&y, root, "include_bots"))
 			rc = flow_yaml_problem(&y, root, "missing 'flows'");
 		goto out;
 	}
@@ -774,7 +867,7 @@ mdg_rc flow_set_parse(const flow_source *src, size_t nsrc, nlp_tagger *t, flow_s
 		else
 			rc = parse_file(&P, (int)i, &src[i], &starts);
 	}
-	if (rc == MDG_OK && r->nproblems == 0 && s->nflows == 0)
+	if (rc == MDG_OK && r->nproblems == 0 && s->nflows == 0 && s->nincludes == 0)
 		rc = flow_report_add(r, s->files[0], 0, NULL, NULL, "no flows defined");
 	/* Every check runs even after earlier problems, so one import run
 	 * lists everything to fix (unresolved targets count as exits, so a

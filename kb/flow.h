@@ -35,6 +35,8 @@
  *   care_info:                           # needed if any triage leaf exists
  *     text: 受診できる医療機関の探し方 ...
  *     links: [{label: ..., url: ...}]
+ *   include_bots: [kyukyu]               # the active flows of these bots
+ *                                        # are part of this bot's set too
  *
  * Validation collects every problem as FILE:LINE with the flow and node
  * named: syntax, unknown keys, missing or over-long fields, ids that are
@@ -74,6 +76,7 @@
 #define FLOW_MAX_PHRASE_CHARS 100 /* synonyms, triggers */
 #define FLOW_MAX_URL_CHARS    1000
 #define FLOW_MAX_PROBLEMS     1000
+#define FLOW_MAX_INCLUDES     4 /* include_bots entries */
 #define FLOW_MAX_PATH         16 /* choices in one position (it travels in the signed state) */
 #define FLOW_POS_MAX          (FLOW_ID_MAX + FLOW_MAX_PATH * (FLOW_ID_MAX + 1))
 
@@ -106,6 +109,7 @@ typedef struct flow_source {
 	const char *name; /* file name used in messages */
 	const char *text; /* YAML, UTF-8 */
 	size_t len;
+	int borrowed; /* from an included bot: its include_bots are ignored */
 } flow_source;
 
 /* Parses and validates the sources as one flow set (ids are unique across
@@ -131,6 +135,17 @@ const char *flow_set_flow_id(const flow_set *s, size_t i);
 const char *flow_set_flow_title(const flow_set *s, size_t i);
 /* 1 if the set has a flow with this id. */
 int flow_set_has(const flow_set *s, const char *flow_id);
+
+/* Reads only the include_bots of the sources that are not borrowed
+ * (malformed files are skipped: flow_set_parse reports them). out[i] are
+ * malloc'd. */
+mdg_rc flow_scan_includes(const flow_source *src, size_t nsrc,
+                          char *out[FLOW_MAX_INCLUDES], size_t *nout);
+
+/* Bots named by include_bots in the set's own (not borrowed) files; the
+ * store adds their active files to this bot's set. Static strings. */
+size_t flow_set_nincludes(const flow_set *s);
+const char *flow_set_include(const flow_set *s, size_t i);
 
 /* ---- urgency levels (fixed by the consultation's protocol) ---- */
 

@@ -177,6 +177,9 @@ struct flow_set {
 	char *care_text;
 	flow_link *care_links;
 	size_t ncare_links;
+	/* include_bots of the own files */
+	char *includes[FLOW_MAX_INCLUDES];
+	size_t nincludes;
 };
 
 /* Index of flow id in s, -1 if none. */

@@ -40,6 +40,10 @@ typedef struct entry {
 	char bot[KB_BOT_NAME_MAX + 1];
 	int64_t id;
 	void *obj;
+	/* flow sets: the included bots and their set ids when parsed */
+	char inc[FLOW_MAX_INCLUDES][KB_BOT_NAME_MAX + 1];
+	int64_t inc_id[FLOW_MAX_INCLUDES];
+	size_t ninc;
 } entry;
 
 typedef struct store_cache {
@@ -78,8 +82,8 @@ static entry *cache_find(entry *v, size_t n, const char *bot)
 
 /* Stores obj for bot (taking the reference), evicting the oldest entry
  * when full. */
-static void cache_put(entry *v, size_t *n, const char *bot, int64_t id, void *obj,
-                      void (*release)(void *))
+static entry *cache_put(entry *v, size_t *n, const char *bot, int64_t id, void *obj,
+                        void (*release)(void *))
 {
 	entry *e = cache_find(v, *n, bot);
 	if (e == NULL) {
@@ -95,6 +99,8 @@ static void cache_put(entry *v, size_t *n, const char *bot, int64_t id, void *ob
 	}
 	e->id = id;
 	e->obj = obj;
+	e->ninc = 0;
+	return e;
 }
 
 static void release_set(void *p)
@@ -136,10 +142,11 @@ static mdg_rc db_fail(kb *k, char **err)
 	return mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
 }
 
-static mdg_rc load_files(kb *k, int64_t set_id, flow_source **out, size_t *n, char **err)
+/* Appends the files of flow set set_id to *v. With from_bot, they are
+ * marked borrowed and named "bot:file". */
+static mdg_rc append_files(kb *k, int64_t set_id, const char *from_bot, flow_source **v,
+                           size_t *n, char **err)
 {
-	*out = NULL;
-	*n = 0;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(kb_sqlite(k),
 	                       "SELECT name, yaml FROM flow_files WHERE set_id=?1 "
@@ -147,39 +154,46 @@ static mdg_rc load_files(kb *k, int64_t set_id, flow_source **out, size_t *n, ch
 	                       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(k, err);
 	sqlite3_bind_int64(st, 1, set_id);
-	flow_source *v = NULL;
-	size_t cnt = 0;
 	mdg_rc rc = MDG_OK;
 	int r;
 	while (rc == MDG_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
-		flow_source *nv = realloc(v, (cnt + 1) * sizeof *v);
+		flow_source *nv = realloc(*v, (*n + 1) * sizeof *nv);
 		if (nv == NULL) {
 			rc = MDG_ERR_NOMEM;
 			break;
 		}
-		v = nv;
+		*v = nv;
 		size_t len = (size_t)sqlite3_column_bytes(st, 1);
 		const char *name = (const char *)sqlite3_column_text(st, 0);
-		char *text = malloc(len + 1);
-		char *nm = strdup(name ? name : "");
+		char *text = malloc(len + 1), *nm = NULL;
+		if (asprintf(&nm, "%s%s%s", from_bot ? from_bot : "", from_bot ? ":" : "",
+		             name ? name : "") < 0)
+			nm = NULL;
 		if (text) {
 			memcpy(text, sqlite3_column_blob(st, 1), len);
 			text[len] = '\0';
 		}
-		v[cnt++] = (flow_source){nm, text, len};
+		nv[(*n)++] = (flow_source){nm, text, len, from_bot != NULL};
 		if (!text || !nm)
 			rc = MDG_ERR_NOMEM;
 	}
 	if (rc == MDG_OK && r != SQLITE_DONE)
 		rc = db_fail(k, err);
 	sqlite3_finalize(st);
+	return rc;
+}
+
+static mdg_rc load_files(kb *k, int64_t set_id, flow_source **out, size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	mdg_rc rc = append_files(k, set_id, NULL, out, n, err);
 	if (rc != MDG_OK) {
-		flow_sources_free(v, cnt);
-		return rc;
+		flow_sources_free(*out, *n);
+		*out = NULL;
+		*n = 0;
 	}
-	*out = v;
-	*n = cnt;
-	return MDG_OK;
+	return rc;
 }
 
 void flow_sources_free(flow_source *src, size_t n)
@@ -221,6 +235,62 @@ static mdg_rc stored_invalid(flow_report *rep, const char *what, char **err)
 	return rc;
 }
 
+/* Adds the active files of the bots the first *n sources include
+ * (include_bots) and records them in inc. Bots without flows, or the bot
+ * itself, are problems in rep (if given) and otherwise skipped. */
+static mdg_rc add_includes(kb *k, const char *bot, flow_source **v, size_t *n, entry *inc,
+                           flow_report *rep, char **err)
+{
+	char *names[FLOW_MAX_INCLUDES];
+	size_t nn = 0;
+	const char *file = *n ? (*v)[0].name : "";
+	inc->ninc = 0;
+	mdg_rc rc = flow_scan_includes(*v, *n, names, &nn);
+	for (size_t i = 0; i < nn && rc == MDG_OK; i++) {
+		int64_t id = 0;
+		if (strcmp(names[i], bot) == 0) {
+			if (rep)
+				rc = flow_report_add(
+				    rep, file, 0, NULL, NULL,
+				    "include_bots: bot '%s' cannot include "
+				    "itself",
+				    bot);
+			continue;
+		}
+		rc = active_set_id(k, names[i], &id, err);
+		if (rc == MDG_OK && id == 0) {
+			if (rep)
+				rc =
+				    flow_report_add(rep, file, 0, NULL, NULL,
+				                    "include_bots: bot '%s' has no flows "
+				                    "(import them first)",
+				                    names[i]);
+			continue;
+		}
+		if (rc == MDG_OK)
+			rc = append_files(k, id, names[i], v, n, err);
+		if (rc == MDG_OK) {
+			snprintf(inc->inc[inc->ninc], sizeof inc->inc[0], "%s", names[i]);
+			inc->inc_id[inc->ninc++] = id;
+		}
+	}
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
+	return rc;
+}
+
+/* 1 if the included bots still have the flow sets e was parsed with. */
+static int includes_current(kb *k, const entry *e, mdg_rc *rc, char **err)
+{
+	for (size_t i = 0; i < e->ninc; i++) {
+		int64_t id = 0;
+		if ((*rc = active_set_id(k, e->inc[i], &id, err)) != MDG_OK ||
+		    id != e->inc_id[i])
+			return 0;
+	}
+	return 1;
+}
+
 mdg_rc flow_active(kb *k, const char *bot, flow_set **out, int64_t *set_id, char **err)
 {
 	*out = NULL;
@@ -236,26 +306,42 @@ mdg_rc flow_active(kb *k, const char *bot, flow_set **out, int64_t *set_id, char
 	if (rc != MDG_OK || id == 0)
 		return rc;
 	entry *e = cache_find(c->flows, c->nflows, bot);
-	if (e && e->id == id) {
+	if (e && e->id == id && includes_current(k, e, &rc, err)) {
 		*out = flow_set_retain(e->obj);
 		if (set_id)
 			*set_id = id;
 		return MDG_OK;
 	}
+	if (rc != MDG_OK)
+		return rc;
 	flow_source *src = NULL;
-	size_t n = 0;
+	size_t n = 0, own = 0;
+	entry inc = {0};
 	if ((rc = load_files(k, id, &src, &n, err)) != MDG_OK)
 		return rc;
+	own = n;
+	rc = add_includes(k, bot, &src, &n, &inc, NULL, err);
 	flow_set *s = NULL;
 	flow_report *rep = NULL;
-	rc = flow_set_parse(src, n, kb_tagger(k), &s, &rep, err);
+	if (rc == MDG_OK)
+		rc = flow_set_parse(src, n, kb_tagger(k), &s, &rep, err);
+	if (rc == MDG_ERR_VALIDATION && n > own) {
+		/* An included bot changed in a way imports should have refused:
+		 * serve this bot's own flows rather than none. */
+		flow_report_free(rep);
+		rep = NULL;
+		rc = flow_set_parse(src, own, kb_tagger(k), &s, &rep, err);
+	}
 	if (rc == MDG_ERR_VALIDATION)
 		rc = stored_invalid(rep, "flow set", err);
 	flow_report_free(rep);
 	flow_sources_free(src, n);
 	if (rc != MDG_OK)
 		return rc;
-	cache_put(c->flows, &c->nflows, bot, id, s, release_set);
+	e = cache_put(c->flows, &c->nflows, bot, id, s, release_set);
+	memcpy(e->inc, inc.inc, sizeof inc.inc);
+	memcpy(e->inc_id, inc.inc_id, sizeof inc.inc_id);
+	e->ninc = inc.ninc;
 	*out = flow_set_retain(s);
 	if (set_id)
 		*set_id = id;
@@ -391,6 +477,115 @@ static mdg_rc check_links(kb *k, const kb_bot *b, const flow_set *s, flow_report
 	return rc;
 }
 
+/* Copies problems of r into rep, each message prefixed. */
+static mdg_rc merge_problems(flow_report *rep, const flow_report *r, const char *prefix)
+{
+	mdg_rc rc = MDG_OK;
+	for (size_t i = 0; r && i < r->nproblems && rc == MDG_OK; i++) {
+		const flow_problem *p = &r->problems[i];
+		rc = flow_report_add(rep, p->file, p->line, p->flow, p->node, "%s%s",
+		                     prefix, p->message);
+	}
+	return rc;
+}
+
+/* Owned copies of sources (from_bot: borrowed, named "bot:file"). */
+static mdg_rc append_copies(const flow_source *src, size_t nsrc, const char *from_bot,
+                            flow_source **v, size_t *n)
+{
+	for (size_t i = 0; i < nsrc; i++) {
+		flow_source *nv = realloc(*v, (*n + 1) * sizeof *nv);
+		if (nv == NULL)
+			return MDG_ERR_NOMEM;
+		*v = nv;
+		const char *base = strrchr(src[i].name, '/');
+		char *nm = NULL, *text = malloc(src[i].len + 1);
+		if (asprintf(&nm, "%s%s%s", from_bot ? from_bot : "", from_bot ? ":" : "",
+		             base ? base + 1 : src[i].name) < 0)
+			nm = NULL;
+		if (text) {
+			memcpy(text, src[i].text, src[i].len);
+			text[src[i].len] = '\0';
+		}
+		nv[(*n)++] = (flow_source){nm, text, src[i].len, from_bot != NULL};
+		if (!nm || !text)
+			return MDG_ERR_NOMEM;
+	}
+	return MDG_OK;
+}
+
+/* Bots whose flows include bot (include_bots) must still be valid with
+ * bot's new files src: their own files, src and their other includes are
+ * parsed together, and their Q&A's flow links checked. */
+static mdg_rc check_dependents(kb *k, const char *bot, const flow_source *src,
+                               size_t nsrc, flow_report *rep, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(
+	        kb_sqlite(k),
+	        "SELECT b.name, fs.id FROM flow_sets fs JOIN bots b ON "
+	        "b.id = fs.bot_id WHERE fs.state = 'active' AND b.name <> ?1",
+	        -1, &st, NULL) != SQLITE_OK)
+		return db_fail(k, err);
+	sqlite3_bind_text(st, 1, bot, -1, SQLITE_STATIC);
+	mdg_rc rc = MDG_OK;
+	while (rc == MDG_OK && sqlite3_step(st) == SQLITE_ROW) {
+		char other[KB_BOT_NAME_MAX + 1];
+		snprintf(other, sizeof other, "%s",
+		         (const char *)sqlite3_column_text(st, 0));
+		flow_source *v = NULL;
+		size_t n = 0;
+		char *names[FLOW_MAX_INCLUDES];
+		size_t nn = 0;
+		int uses = 0;
+		rc = append_files(k, sqlite3_column_int64(st, 1), NULL, &v, &n, err);
+		if (rc == MDG_OK)
+			rc = flow_scan_includes(v, n, names, &nn);
+		for (size_t i = 0; i < nn; i++)
+			uses |= strcmp(names[i], bot) == 0;
+		for (size_t i = 0; i < nn && rc == MDG_OK && uses; i++) {
+			int64_t id = 0;
+			if (strcmp(names[i], bot) == 0)
+				rc = append_copies(src, nsrc, bot, &v, &n);
+			else if ((rc = active_set_id(k, names[i], &id, err)) == MDG_OK &&
+			         id)
+				rc = append_files(k, id, names[i], &v, &n, err);
+		}
+		if (rc == MDG_OK && uses) {
+			flow_set *s = NULL;
+			flow_report *r = NULL;
+			kb_bot ob;
+			char prefix[KB_BOT_NAME_MAX + 64];
+			snprintf(prefix, sizeof prefix,
+			         "in bot '%s', which includes these flows: ", other);
+			rc = flow_set_parse(v, n, NULL, &s, &r, err);
+			if (rc == MDG_ERR_VALIDATION)
+				rc = merge_problems(rep, r, prefix);
+			else if (rc == MDG_OK &&
+			         (rc = kb_bot_get(k, other, &ob, err)) == MDG_OK) {
+				flow_report tmp = {0};
+				rc = check_links(k, &ob, s, &tmp, err);
+				if (rc == MDG_OK)
+					rc = merge_problems(rep, &tmp, prefix);
+				for (size_t i = 0; i < tmp.nproblems; i++) {
+					free(tmp.problems[i].file);
+					free(tmp.problems[i].flow);
+					free(tmp.problems[i].node);
+					free(tmp.problems[i].message);
+				}
+				free(tmp.problems);
+			}
+			flow_set_release(s);
+			flow_report_free(r);
+		}
+		for (size_t i = 0; i < nn; i++)
+			free(names[i]);
+		flow_sources_free(v, n);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 mdg_rc flow_import(kb *k, const char *bot, const flow_source *src, size_t nsrc,
                    int dry_run, flow_report **rep, int64_t *set_id, char **err)
 {
@@ -405,24 +600,50 @@ mdg_rc flow_import(kb *k, const char *bot, const flow_source *src, size_t nsrc,
 			*err = NULL;
 		return mdg_fail(err, rc, "no bot named '%s' (import its Q&A first)", bot);
 	}
+	if (rc == MDG_OK)
+		rc = flow_store_init(k, err);
 	if (rc != MDG_OK)
 		return rc;
+	/* The new files with the active flows of the bots they include. */
+	flow_source *all = NULL;
+	size_t n = 0;
+	entry inc = {0};
+	flow_report pre = {0};
 	flow_set *s = NULL;
-	rc = flow_set_parse(src, nsrc, kb_tagger(k), &s, rep, err);
-	if (rc == MDG_OK) {
-		rc = check_links(k, &b, s, *rep, err);
-		if (rc == MDG_OK && (*rep)->nproblems)
+	rc = append_copies(src, nsrc, NULL, &all, &n);
+	if (rc == MDG_OK)
+		rc = add_includes(k, bot, &all, &n, &inc, &pre, err);
+	if (rc == MDG_OK)
+		rc = flow_set_parse(all, n, kb_tagger(k), &s, rep, err);
+	if ((rc == MDG_OK || rc == MDG_ERR_VALIDATION) && pre.nproblems) {
+		rc = merge_problems(*rep, &pre, "");
+		if (rc == MDG_OK)
 			rc = MDG_ERR_VALIDATION;
 	}
+	if (rc == MDG_OK)
+		rc = check_links(k, &b, s, *rep, err);
+	if (rc == MDG_OK || rc == MDG_ERR_VALIDATION) {
+		mdg_rc rc2 = check_dependents(k, bot, src, nsrc, *rep, err);
+		if (rc2 != MDG_OK)
+			rc = rc2;
+	}
+	if (rc == MDG_OK && (*rep)->nproblems)
+		rc = MDG_ERR_VALIDATION;
 	if (rc == MDG_OK && !dry_run) {
 		import_arg a = {b.id, src, nsrc, flow_set_nflows(s), 0, err};
-		rc = flow_store_init(k, err);
-		if (rc == MDG_OK)
-			rc = kb_write_txn(k, do_import, &a, err);
+		rc = kb_write_txn(k, do_import, &a, err);
 		if (rc == MDG_OK && set_id)
 			*set_id = a.set_id;
 	}
 	flow_set_release(s);
+	flow_sources_free(all, n);
+	for (size_t i = 0; i < pre.nproblems; i++) {
+		free(pre.problems[i].file);
+		free(pre.problems[i].flow);
+		free(pre.problems[i].node);
+		free(pre.problems[i].message);
+	}
+	free(pre.problems);
 	if (rc != MDG_OK && rc != MDG_ERR_VALIDATION) {
 		flow_report_free(*rep);
 		*rep = NULL;

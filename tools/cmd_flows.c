@@ -89,7 +89,7 @@ static int read_sources(const opts *o, flow_source *src)
 				free((char *)src[j].text);
 			return 1;
 		}
-		src[i] = (flow_source){o->files[i], text, len};
+		src[i] = (flow_source){o->files[i], text, len, 0};
 	}
 	return 0;
 }

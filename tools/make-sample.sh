@@ -28,13 +28,13 @@ cleanup
 # the symptom entries, each starting its triage flow.
 "$bin" import --db "$tmp" --bot kyukyu "$sample/kyukyu.tsv"
 
-# Decision trees (flows). The resident bot also carries the consultation's
-# flows, so residents reach it from their own chat (the flow `kyukyu` has
-# trigger phrases such as 「救急相談」「急に具合が悪くなった」).
-"$bin" flows import --db "$tmp" --bot resident "$sample/flows-resident.yaml" \
-	"$sample/flows-kyukyu.yaml"
-"$bin" flows import --db "$tmp" --bot staff "$sample/flows-staff.yaml"
+# Decision trees (flows). The resident bot includes the consultation's
+# flows (include_bots: [kyukyu]), so residents reach it from their own chat
+# (the flow `kyukyu` has trigger phrases such as 「救急相談」「急に具合が悪く
+# なった」); kyukyu's flows are therefore imported first.
 "$bin" flows import --db "$tmp" --bot kyukyu "$sample/flows-kyukyu.yaml"
+"$bin" flows import --db "$tmp" --bot resident "$sample/flows-resident.yaml"
+"$bin" flows import --db "$tmp" --bot staff "$sample/flows-staff.yaml"
 # Red flags (signs of a life-threatening emergency), checked first in every bot.
 "$bin" flows redflags --db "$tmp" "$sample/redflags.yaml"
 

@@ -475,7 +475,7 @@ test('a broken import keeps the old flows; a new valid one is served without res
   const edited = original.replace('text: 新規ですか、継続ですか', 'text: 新規の申請ですか、継続の申請ですか');
   assert.notEqual(edited, original);
   const ok = flowsCli(['import', '--db', db, '--bot', 'resident',
-    flowFile('flows-resident.yaml', edited), path.join(SAMPLE, 'flows-kyukyu.yaml')]);
+    flowFile('flows-resident.yaml', edited)]);
   assert.equal(ok.code, 0, ok.err);
   ({ reply } = await turn('resident', { message: ASK }));
   assert.equal(reply.text, '新規の申請ですか、継続の申請ですか', 'new flows served at once');
@@ -487,4 +487,27 @@ test('a broken import keeps the old flows; a new valid one is served without res
   assert.equal(flowsCli(['rollback', '--db', db, '--bot', 'resident']).code, 0);
   ({ reply } = await turn('resident', { message: ASK }));
   assert.equal(reply.text, '新規ですか、継続ですか');
+});
+
+test('the resident bot includes the consultation: a kyukyu import reaches it, a breaking one is refused', async () => {
+  const kyukyu = readFileSync(path.join(SAMPLE, 'flows-kyukyu.yaml'), 'utf8');
+  const edited = kyukyu.replace(
+    'text: 救急相談を始めます。いちばん気になる症状を選ぶか、症状を入力してください。',
+    'text: 救急相談です。いちばん気になる症状を選ぶか、症状を入力してください。');
+  assert.notEqual(edited, kyukyu);
+  const ok = flowsCli(['import', '--db', db, '--bot', 'kyukyu', flowFile('flows-kyukyu.yaml', edited)]);
+  assert.equal(ok.code, 0, ok.err);
+  const { reply } = await turn('resident', { message: '救急相談をしたい' });
+  assert.equal(reply.flow.id, 'kyukyu');
+  assert.match(reply.text, /^救急相談です。/, 'resident serves kyukyu\'s new flows');
+
+  // A kyukyu flow id that the resident bot already uses would break it.
+  const clash = `${edited}  - {id: passport, title: x, nodes: [{id: e, triage: {level: 5, advice: x}}]}\n`;
+  const bad = flowsCli(['import', '--db', db, '--bot', 'kyukyu', flowFile('flows-kyukyu.yaml', clash)]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /in bot 'resident', which includes these flows: flow id 'passport' is already used/);
+
+  assert.equal(flowsCli(['rollback', '--db', db, '--bot', 'kyukyu']).code, 0);
+  const back = await turn('resident', { message: '救急相談をしたい' });
+  assert.match(back.reply.text, /^救急相談を始めます。/);
 });

@@ -24,7 +24,7 @@ static nlp_tagger *tagger;
 
 static flow_set *parse(const char *yaml, flow_report **rep_out)
 {
-	flow_source src = {"test.yaml", yaml, strlen(yaml)};
+	flow_source src = {"test.yaml", yaml, strlen(yaml), 0};
 	flow_set *s = NULL;
 	flow_report *rep = NULL;
 	char *err = NULL;
@@ -328,8 +328,8 @@ static void validation_tests(void)
 	flow_report_free(rep);
 
 	/* Two files: ids unique across files, blocks shared. */
-	flow_source two[] = {{"a.yaml", nanbyo, strlen(nanbyo)},
-	                     {"b.yaml", nanbyo, strlen(nanbyo)}};
+	flow_source two[] = {{"a.yaml", nanbyo, strlen(nanbyo), 0},
+	                     {"b.yaml", nanbyo, strlen(nanbyo), 0}};
 	char *err = NULL;
 	rep = NULL;
 	s = NULL;
@@ -729,6 +729,7 @@ static flow_set *load_sample(const char *const *files, size_t n)
 		snprintf(path, sizeof path, MDG_DATADIR "/kb/sample/%s", files[i]);
 		src[i].name = files[i];
 		src[i].text = slurp(path, &src[i].len);
+		src[i].borrowed = i > 0; /* as the store passes included bots' files */
 	}
 	flow_set *s = NULL;
 	flow_report *rep = NULL;
@@ -864,7 +865,7 @@ static void store_tests(void)
 		return;
 	}
 	flow_report *rep = NULL;
-	flow_source src = {"nanbyo.yaml", nanbyo, strlen(nanbyo)};
+	flow_source src = {"nanbyo.yaml", nanbyo, strlen(nanbyo), 0};
 	CHECK(flow_import(k, "pref", &src, 1, 0, &rep, NULL, &err) == MDG_ERR_NOTFOUND,
 	      "import into an unknown bot fails");
 	free(err);
@@ -919,7 +920,7 @@ static void store_tests(void)
 	const char broken[] =
 	    "flows:\n  - {id: nanbyo, title: t, nodes: [{id: q, text: q, "
 	    "options: [{id: a, label: A, next: zz}]}]}\n";
-	flow_source bsrc = {"broken.yaml", broken, strlen(broken)};
+	flow_source bsrc = {"broken.yaml", broken, strlen(broken), 0};
 	CHECK(flow_import(k, "pref", &bsrc, 1, 0, &rep, &id2, &err) ==
 	              MDG_ERR_VALIDATION &&
 	          has(rep, "broken.yaml:", "unknown next 'zz'", NULL),
@@ -933,7 +934,7 @@ static void store_tests(void)
 	/* Removing a flow a Q&A links is a problem too. */
 	const char other[] =
 	    "flows:\n  - {id: other, title: t, nodes: [{id: e, answer: {text: x}}]}\n";
-	flow_source osrc = {"other.yaml", other, strlen(other)};
+	flow_source osrc = {"other.yaml", other, strlen(other), 0};
 	CHECK(flow_import(k, "pref", &osrc, 1, 0, &rep, &id2, &err) ==
 	              MDG_ERR_VALIDATION &&
 	          has(rep, "Q&A 'N-1'", "links flow 'nanbyo'", NULL),
@@ -943,7 +944,7 @@ static void store_tests(void)
 	/* A new valid import is picked up by the running reader. */
 	const char v2[] = "flows:\n  - {id: nanbyo, title: 新しい版, nodes: [{id: e, "
 	                  "answer: {text: x}}]}\n";
-	flow_source v2src = {"v2.yaml", v2, strlen(v2)};
+	flow_source v2src = {"v2.yaml", v2, strlen(v2), 0};
 	CHECK(flow_import(k, "pref", &v2src, 1, 0, &rep, &id2, &err) == MDG_OK &&
 	          id2 > id1,
 	      "second import");
@@ -1002,6 +1003,78 @@ static void store_tests(void)
 	CHECK(flow_redflags_import(k, NULL, "bad.yaml", "flags: 3\n", 9, 0, &rep, &err) ==
 	          MDG_ERR_VALIDATION,
 	      "invalid red-flag list rejected");
+	flow_report_free(rep);
+
+	/* include_bots: another bot's active flows join this bot's set. */
+	sh = NULL;
+	sheet_new(&sh);
+	sheet_add_row(sh, qa_header, 10);
+	const char *krow[] = {"K-1", "救急相談", "救急相談です。", "", "", "", "", "",
+	                      "",    "menu"};
+	sheet_add_row(sh, krow, 10);
+	kr = NULL;
+	CHECK(kb_import(k, "kyu", sh, &o, &kr, &err) == MDG_OK,
+	      "second bot's Q&A imported");
+	kb_report_free(kr);
+	sheet_free(sh);
+	char incl[sizeof nanbyo + 64];
+	snprintf(incl, sizeof incl, "include_bots: [kyu]\n%s", nanbyo);
+	flow_source isrc = {"pref.yaml", incl, strlen(incl), 0};
+	CHECK(flow_import(k, "pref", &isrc, 1, 0, &rep, NULL, &err) ==
+	              MDG_ERR_VALIDATION &&
+	          has(rep, "pref.yaml:0:", "bot 'kyu' has no flows", NULL),
+	      "including a bot without flows is a problem");
+	flow_report_free(rep);
+	char self[sizeof nanbyo + 64];
+	snprintf(self, sizeof self, "include_bots: [pref]\n%s", nanbyo);
+	flow_source ssrc = {"self.yaml", self, strlen(self), 0};
+	CHECK(flow_import(k, "pref", &ssrc, 1, 0, &rep, NULL, &err) ==
+	              MDG_ERR_VALIDATION &&
+	          has(rep, "cannot include itself", NULL, NULL),
+	      "a bot cannot include itself");
+	flow_report_free(rep);
+	flow_source ksrc = {"kyu.yaml", triage, strlen(triage), 0};
+	CHECK(flow_import(k, "kyu", &ksrc, 1, 0, &rep, NULL, &err) == MDG_OK,
+	      "kyu flows imported");
+	flow_report_free(rep);
+	CHECK(flow_import(k, "pref", &isrc, 1, 0, &rep, NULL, &err) == MDG_OK,
+	      "pref imported with include_bots");
+	flow_report_free(rep);
+	cur = NULL;
+	flow_active(reader, "pref", &cur, NULL, &err);
+	CHECK(cur && flow_set_has(cur, "nanbyo") && flow_set_has(cur, "menu") &&
+	          flow_set_has(cur, "fever") && flow_set_nincludes(cur) == 1,
+	      "pref serves its own and kyu's flows");
+	flow_set_release(cur);
+	/* kyu changes: pref picks it up without its own import */
+	char triage2[sizeof triage + 16];
+	snprintf(triage2, sizeof triage2, "%s", triage);
+	char *t = strstr(triage2, "title: 発熱");
+	memcpy(t, "title: 熱だ", strlen("title: 熱だ"));
+	flow_source k2 = {"kyu.yaml", triage2, strlen(triage2), 0};
+	CHECK(flow_import(k, "kyu", &k2, 1, 0, &rep, NULL, &err) == MDG_OK,
+	      "kyu re-imported");
+	flow_report_free(rep);
+	cur = NULL;
+	flow_active(reader, "pref", &cur, NULL, &err);
+	int fi = -1;
+	for (size_t i = 0; cur && i < flow_set_nflows(cur); i++)
+		if (!strcmp(flow_set_flow_id(cur, i), "fever"))
+			fi = (int)i;
+	CHECK(fi >= 0 && strstr(flow_set_flow_title(cur, (size_t)fi), "熱だ"),
+	      "an included bot's new import reaches the including bot");
+	flow_set_release(cur);
+	/* kyu may not break pref: a flow id pref already uses */
+	char clash[sizeof triage + 128];
+	snprintf(clash, sizeof clash,
+	         "%s  - {id: nanbyo, title: x, nodes: [{id: e, answer: {text: x}}]}\n",
+	         triage);
+	flow_source csrc = {"kyu.yaml", clash, strlen(clash), 0};
+	CHECK(flow_import(k, "kyu", &csrc, 1, 0, &rep, NULL, &err) ==
+	              MDG_ERR_VALIDATION &&
+	          has(rep, "in bot 'pref', which includes these flows", "already used",
+	              NULL),
+	      "an import that would break an including bot is refused");
 	flow_report_free(rep);
 
 	free(err);
