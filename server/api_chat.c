@@ -8,6 +8,9 @@
  *   answer      a Q&A (text, links, contact, department)
  *   candidates  up to 3 "did you mean" questions, offered as options
  *   fallback    the general counter: departments with phone and hours
+ * or, from the decision trees (api_flow.h: red flags first, then a flow in
+ * progress, a Q&A's flow or a trigger phrase), one of flow, answer (a
+ * flow's leaf), triage_result, handoff, emergency and flow_end,
  * and comes with the new signed state. The turn is queued for the turn
  * log with the message normalised and personal data masked. */
 #include "api_chat.h"
