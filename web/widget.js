@@ -305,21 +305,24 @@
 			add(card, add(el('div', 'mdg-tri-head'),
 				el('p', 'mdg-tri-level', level(u)),
 				el('p', 'mdg-tri-label', u.label)));
-			const body = add(el('div', 'mdg-tri-body'), para(r.text));
+			/* The call buttons come right after the verdict, before the
+			 * longer advice: on a phone they must not be below the fold. */
+			const phones = arr(r.phones);
+			const body = add(el('div', 'mdg-tri-body'), para(r.text),
+				calls(phones.length ? phones : lv <= 2 ? [P119, P7119] : [P7119, P119], lv));
 			if (r.advice) add(body, el('h3', 'mdg-h', '自宅でできること'), para(r.advice));
 			const care = r.care || {}, cl = links(care.links);
 			if (care.text || cl) add(body, el('h3', 'mdg-h', '受診できる医療機関の探し方'), para(care.text), cl);
-			const phones = arr(r.phones);
-			add(body, calls(phones.length ? phones : lv <= 2 ? [P119, P7119] : [P7119, P119], lv));
 			return add(card, body);
 		}
 		function emergency(r) {
 			const card = attr(el('div', 'mdg-card mdg-emergency'), { role: 'alert' });
-			add(card, el('p', 'mdg-em-head', '緊急'), para(r.text || '今すぐ119番に電話してください。', 'mdg-em-text'));
-			const flags = arr(r.flags).map((f) => str(f.label || f)).filter(Boolean);
-			if (flags.length) add(card, el('p', null, '気になる症状：' + flags.join('、')));
-			const phones = arr(r.phones);
-			return add(card, calls(phones.length ? phones : [P119], 1));
+			/* First line, the 119 button, then the rest (how to call, CPR). */
+			const t = str(r.text || '今すぐ119番に電話してください。'), nl = t.indexOf('\n');
+			const phones = arr(r.phones), flags = arr(r.flags).map((f) => str(f.label || f)).filter(Boolean);
+			return add(card, el('p', 'mdg-em-head', '緊急'), para(nl < 0 ? t : t.slice(0, nl), 'mdg-em-text'),
+				calls(phones.length ? phones : [P119], 1), nl < 0 ? null : para(t.slice(nl + 1)),
+				flags.length ? el('p', null, '気になる症状：' + flags.join('、')) : null);
 		}
 		function handoff(r) {
 			/* The summary is what the caller reads out to the consultant. */
