@@ -24,11 +24,13 @@ Prints a table and writes build/bench/results.json. Everything runs on
 
 `bench.py --report` prints the table of the last build/bench/results.json again.
 """
+import contextlib
 import datetime
 import json
 import os
 import platform
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -202,12 +204,22 @@ def cpu_seconds(pid):
 
 # ---------------------------------------------------------------- wrk
 
+def cpu_busy():
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return sum(v) - idle, sum(v)
+
+
 def wrk(url, reqfile, conns, duration, expect="", pid=None):
     cmd = ["wrk", f"-t{min(CFG['threads'], conns)}", f"-c{conns}", f"-d{duration}",
            "--latency", "--timeout", "5s", "-s", REPLAY, url, "--", reqfile, expect]
     cpu0 = cpu_seconds(pid) if pid else None
+    sys0, ru0 = cpu_busy(), resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, capture_output=True, text=True,
                        timeout=seconds(duration) + 60)
+    sys1, ru1 = cpu_busy(), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu1 = cpu_seconds(pid) if pid else None
     m = re.search(r"^BENCH_JSON (\{.*\})$", p.stdout, re.M)
     if p.returncode != 0 or not m:
@@ -230,19 +242,13 @@ def wrk(url, reqfile, conns, duration, expect="", pid=None):
     }
     if cpu0 is not None and cpu1 is not None and r["requests"]:
         res["server_cpu_us_per_req"] = round((cpu1 - cpu0) * 1e6 / r["requests"], 1)
+        # Cores kept busy by everything except the server and wrk: other
+        # work on a shared machine, which the figures above suffer from.
+        busy = (sys1[0] - sys0[0]) / os.sysconf("SC_CLK_TCK")
+        wrk_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+        res["other_load_cores"] = round(max(0.0, busy - (cpu1 - cpu0) - wrk_cpu) / secs, 2)
+        res["wrk_cores"] = round(wrk_cpu / secs, 2)
     return res
-
-
-def load_runs(url, reqfile, conns_list, duration, expect, pid, warmup=True):
-    """Warm-up (not measured), then one measured run per connection count,
-    with the server's peak RSS after the runs."""
-    if warmup and seconds(CFG["warmup"]) > 0:
-        wrk(url, reqfile, max(conns_list), CFG["warmup"], expect)
-    runs = []
-    for c in conns_list:
-        log(f"  wrk -c{c} -d{duration} {url}")
-        runs.append(wrk(url, reqfile, c, duration, expect, pid))
-    return runs
 
 
 # ---------------------------------------------------------------- data
@@ -379,43 +385,67 @@ def memory(idle, after, peak):
             "rss_after_kib": after.get("VmRSS"), "rss_after_anon_kib": after.get("RssAnon")}
 
 
-def chat_session(db, reqfile, conns, duration, name, profile=False):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    p, ready = start(server_cmd(db, port), base + "/readyz", f"{name}.log")
-    try:
+class Session:
+    """One server under test: started on a free 127.0.0.1 port, RSS sampled
+    from start-up to result(), stopped on exit."""
+
+    def __init__(self, kind, db, name):
+        self.kind, self.db, self.name, self.runs = kind, db, name, []
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.expect = CFG["chat_expect"] if kind == "madoguchi" else "[[0,"
+        self.reqfile = os.path.join(WORK, "chat.req" if kind == "madoguchi" else "groonga.req")
+
+    def __enter__(self):
+        if self.kind == "madoguchi":
+            cmd, ready_url = server_cmd(self.db, self.port), self.base + "/readyz"
+        else:
+            cmd, ready_url = groonga_cmd(self.db, self.port), self.base + "/d/status"
+        self.p, self.ready = start(cmd, ready_url, f"{self.name}.log")
         time.sleep(0.3)
-        idle = proc_status(p.pid)
-        with RssSampler(p.pid) as smp:
-            runs = load_runs(base, reqfile, conns, duration, CFG["chat_expect"], p.pid)
+        self.idle = proc_status(self.p.pid)
+        self.smp = RssSampler(self.p.pid).__enter__()
+        return self
+
+    def warm(self, conns):
+        if seconds(CFG["warmup"]) > 0:
+            wrk(self.base, self.reqfile, conns, CFG["warmup"], self.expect)
+
+    def run(self, conns, duration):
+        log(f"  {self.kind}: wrk -c{conns} -d{duration}")
+        r = wrk(self.base, self.reqfile, conns, duration, self.expect, self.p.pid)
+        if self.p.poll() is not None:
+            raise RuntimeError(f"{self.kind} died during the run (see {WORK}/{self.name}.log)")
+        self.runs.append(r)
+        return r
+
+    def result(self):
+        self.smp.__exit__()
         time.sleep(1.0)
-        out = memory(idle, proc_status(p.pid), smp.max)
-        out.update({"ready_ms": round(ready * 1000, 1), "runs": runs,
-                    "metrics": scrape_metrics(base)})
+        out = memory(self.idle, proc_status(self.p.pid), self.smp.max)
+        out.update({"ready_ms": round(self.ready * 1000, 1), "runs": self.runs})
+        if self.kind == "madoguchi":
+            out["metrics"] = scrape_metrics(self.base)
+        return out
+
+    def profile(self, conns):
+        return perf_profile(self.p.pid, self.base, self.reqfile, conns)
+
+    def __exit__(self, *a):
+        self.smp.__exit__()
+        stop(self.p)
+
+
+def single_session(kind, db, conns, duration, name, profile=False):
+    """Start, warm up, one measured run per connection count, result."""
+    with Session(kind, db, name) as s:
+        s.warm(max(conns))
+        for c in conns:
+            s.run(c, duration)
+        out = s.result()
         if profile:
-            out["profile"] = perf_profile(p.pid, base, reqfile, conns[0])
-        if p.poll() is not None:
-            raise RuntimeError(f"madoguchi-server died during the run (see {WORK}/{name}.log)")
+            out["profile"] = s.profile(conns[0])
         return out
-    finally:
-        stop(p)
-
-
-def groonga_session(db, reqfile, conns, duration, name):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    p, ready = start(groonga_cmd(db, port), base + "/d/status", f"{name}.log")
-    try:
-        time.sleep(0.3)
-        idle = proc_status(p.pid)
-        with RssSampler(p.pid) as smp:
-            runs = load_runs(base, reqfile, conns, duration, "[[0,", p.pid)
-        time.sleep(1.0)
-        out = memory(idle, proc_status(p.pid), smp.max)
-        out.update({"ready_ms": round(ready * 1000, 1), "runs": runs})
-        return out
-    finally:
-        stop(p)
 
 
 def perf_profile(pid, base, reqfile, conns):
@@ -565,6 +595,7 @@ def report(res):
             for key, label, sp in (("rps", "req/s", ".0f"), ("p50_ms", "p50 ms", ".2f"),
                                    ("p90_ms", "p90 ms", ".2f"), ("p99_ms", "p99 ms", ".2f"),
                                    ("server_cpu_us_per_req", "server CPU µs/req", ".0f"),
+                                   ("other_load_cores", "other processes, cores", ".2f"),
                                    ("non2xx", "non-2xx", "d")):
                 va = a.get(key) if a else None
                 vb = b.get(key) if b else None
@@ -717,18 +748,33 @@ def main():
             dbs[n] = db
         res["import"] = imp
 
-        # --- main comparison
-        if "chat" in secs and have_server:
-            log(f"madoguchi-server, benchmark KB, connections {CFG['conns']}")
-            res["chat"] = chat_session(dbs["bench"], chat_req, CFG["conns"], CFG["duration"],
-                                       "server-bench",
-                                       profile="profile" in secs and CFG["profile"])
-        if "groonga" in secs:
-            gdb, gload = groonga_load(kb_tsv, os.path.join(WORK, "groonga-bench"))
-            log(f"Groonga HTTP, benchmark KB, connections {CFG['conns']}")
-            res["groonga"] = groonga_session(gdb, gro_req, CFG["conns"], CFG["duration"],
-                                             "groonga-bench")
-            res["groonga"]["load_s"] = round(gload, 3)
+        # --- main comparison: both servers up, runs interleaved so that
+        # both see the same background load on a shared machine
+        with contextlib.ExitStack() as stack:
+            m = g = None
+            if "chat" in secs and have_server:
+                log("madoguchi-server, benchmark KB")
+                m = stack.enter_context(Session("madoguchi", dbs["bench"], "server-bench"))
+            if "groonga" in secs:
+                gdb, gload = groonga_load(kb_tsv, os.path.join(WORK, "groonga-bench"))
+                log("Groonga HTTP, benchmark KB")
+                g = stack.enter_context(Session("groonga", gdb, "groonga-bench"))
+            for s in (m, g):
+                if s:
+                    s.warm(max(CFG["conns"]))
+            for c in CFG["conns"]:
+                for s in (m, g):
+                    if s:
+                        s.run(c, CFG["duration"])
+            if m:
+                res["chat"] = m.result()
+            if g:
+                res["groonga"] = g.result()
+                res["groonga"]["load_s"] = round(gload, 3)
+            if m and "profile" in secs and CFG["profile"]:
+                if g:  # an idle peer, not a competitor, while profiling
+                    g.__exit__()
+                res["chat"]["profile"] = m.profile(CFG["conns"][0])
 
         # --- scaling
         if "scale" in secs:
@@ -737,8 +783,8 @@ def main():
             for n in CFG["scale"]:
                 if have_server:
                     log(f"madoguchi-server, {n} Q&A")
-                    sc["madoguchi"][str(n)] = chat_session(
-                        dbs[n], chat_req, [CFG["scale_conns"]], CFG["scale_duration"],
+                    sc["madoguchi"][str(n)] = single_session(
+                        "madoguchi", dbs[n], [CFG["scale_conns"]], CFG["scale_duration"],
                         f"server-{n}", profile="profile" in secs and CFG["profile"]
                         and CFG["profile_scale"] == str(n))
                 if CFG["scale_groonga"]:
@@ -751,8 +797,8 @@ def main():
                     log(f"Groonga, loading {n} Q&A")
                     gdb, gload = groonga_load(tsv, os.path.join(WORK, f"groonga-{n}"))
                     log(f"Groonga HTTP, {n} Q&A")
-                    s = groonga_session(gdb, gro_req, [CFG["scale_conns"]],
-                                        CFG["scale_duration"], f"groonga-{n}")
+                    s = single_session("groonga", gdb, [CFG["scale_conns"]],
+                                       CFG["scale_duration"], f"groonga-{n}")
                     s["load_s"] = round(gload, 2)
                     sc["groonga"][str(n)] = s
                     if n in (10000, 100000):
