@@ -152,3 +152,22 @@ test('phone (390×844): triage and emergency cards fit the screen', async () => 
   assert.equal(wide, 0);
   await done(p);
 });
+
+test('救急相談 page (kyukyu bot, full-page mode on a phone): greeting, suggestion starts the triage', async () => {
+  const p = await openPage(browser, srv, { viewport: { width: 390, height: 844 }, mobile: true });
+  const { page } = p;
+  await page.goto(`${srv.url}/kyukyu.html`);
+  const w = widget(page, 'page', 'kyukyu');
+  const g = await waitBot(w, 0);
+  assert.equal(await w.getByRole('heading', { level: 2 }).innerText(), 'あおば県 救急相談');
+  assert.match(await g.innerText(), /迷わず119番/);
+  assert.equal(await page.getByRole('link', { name: '119番' }).getAttribute('href'), 'tel:119');
+  await shot(page, '28-kyukyu-page');
+  const q = await choose(w, '救急相談を始める');
+  assert.match(await q.innerText(), /いちばん気になる症状/);
+  assert.ok((await q.getByRole('button').count()) >= 10, 'one button per symptom');
+  const box = await w.locator('.mdg-panel').boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 390, 'the panel fits the phone width');
+  await shot(page, '29-kyukyu-symptoms');
+  await done(p);
+});
