@@ -192,6 +192,7 @@ typedef struct concept {
 	int terms[MAX_ALTS][MAX_ALT_TERMS]; /* indices into query.terms */
 	double weight;
 	int synonym; /* 1 if built from a synonym group */
+	int grp;     /* that group's id */
 } concept;
 
 typedef struct query {
@@ -417,9 +418,21 @@ static mdg_rc build_concepts(query *q)
 				     strcmp(q->tok[s + j].term, ph->terms[j]) == 0;
 			if (!ok || q->ncon >= MAX_CONCEPTS)
 				continue;
+			/* Two phrases of one group in a message (手数料 … いくら) are
+			 * one concept, not two. */
+			int same = -1;
+			for (int c2 = 0; c2 < q->ncon && same < 0; c2++)
+				if (q->con[c2].synonym && q->con[c2].grp == ph->grp)
+					same = c2;
+			if (same >= 0) {
+				for (int j = 0; j < ph->nterms; j++)
+					q->tok[s + j].concept = same;
+				continue;
+			}
 			concept *cn = &q->con[q->ncon];
 			memset(cn, 0, sizeof *cn);
 			cn->synonym = 1;
+			cn->grp = ph->grp;
 			/* The user's own words first, then every phrase of the group. */
 			for (size_t o = 0; o <= c->nphr && cn->nalts < MAX_ALTS; o++) {
 				syn_phrase *alt = o == 0 ? ph : &c->phr[o - 1];
