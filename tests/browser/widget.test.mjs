@@ -89,7 +89,19 @@ test('launcher: greeting, a typed question answered with link, contact as tel:, 
   assert.equal(await w.getByRole('log').getAttribute('aria-live'), 'polite');
   await shot(p.page, '02-launcher-open');
 
-  const a = await ask(w, '自動車税の納付方法を教えてください');
+  // Slow the reply down to see the typing indicator while waiting.
+  await p.page.route('**/v1/bots/resident/chat', async (route) => {
+    await new Promise((r) => setTimeout(r, 700));
+    await route.continue();
+  });
+  await input(w).fill('自動車税の納付方法を教えてください');
+  await input(w).press('Enter');
+  await w.locator('.mdg-typing .mdg-dot').first().waitFor();
+  assert.equal(await w.getByRole('log').getAttribute('aria-busy'), 'true');
+  assert.equal(await input(w).inputValue(), '自動車税の納付方法を教えてください', 'kept until answered');
+  const a = await waitBot(w, 1);
+  await p.page.unroute('**/v1/bots/resident/chat');
+  assert.equal(await w.getByRole('log').getAttribute('aria-busy'), null);
   assert.match(await a.innerText(), /納税通知書/);
   const link = a.getByRole('link', { name: /関連ページ/ });
   assert.match(await link.getAttribute('href'), /^https:\/\/www\.pref\.aoba\.example\//);
@@ -210,6 +222,7 @@ test('server stopped: a friendly error, the typed message stays in the box, retr
   assert.match(await alert.innerText(), /通信できませんでした/);
   assert.equal(await input(w).inputValue(), 'パスポートの申請に必要なものは？', 'nothing typed is lost');
   assert.equal(await w.locator('.mdg-msg--user').count(), users, 'the unsent message is not shown as sent');
+  assert.deepEqual(await contrastFailures(p.page), []);
   await shot(p.page, '07-server-stopped');
 
   // Same port, same state secret: the conversation continues.
@@ -364,6 +377,28 @@ test('safe rendering: HTML typed by the user and HTML in the knowledge base are 
   assert.equal(await x.locator('img, script, b, i, iframe').count(), 0);
   const hrefs = await a.locator('a').evaluateAll((as) => as.map((e) => e.getAttribute('href')));
   assert.deepEqual(hrefs, ['https://www.pref.aoba.example/lib/', 'tel:00000001234']);
+
+  // Whatever a reply carries, only https:, http: and tel: become links.
+  await page.route('**/v1/bots/xss/chat', (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({
+      state: 'x',
+      reply: {
+        type: 'answer', qa_id: 'X-1', text: '<svg onload=alert(6)>', title: '<u>t</u>',
+        links: ['javascript:alert(7)', 'data:text/html,<script>alert(8)</script>', 'vbscript:x', '//evil.example/',
+          '/relative', 'https://ok.example/a', 'http://ok.example/b', 'tel:0000001111']
+          .map((url) => ({ label: `L ${url}`, url })),
+        contact: '<a href=javascript:alert(9)>x</a>',
+        options: [{ id: '<b>o</b>', label: '<img src=z onerror=alert(10)>' }],
+      },
+    }),
+  }));
+  const b = await ask(x, 'もう一度');
+  const links = await b.locator('a').evaluateAll((as) => as.map((e) => e.getAttribute('href')));
+  assert.deepEqual(links, ['https://ok.example/a', 'http://ok.example/b', 'tel:0000001111']);
+  assert.match(await b.innerText(), /L javascript:alert\(7\)/, 'a refused link stays as text');
+  assert.equal(await b.getByRole('button', { name: '<img src=z onerror=alert(10)>' }).count(), 1);
+  assert.equal(await x.locator('img, script, svg:not(.mdg-icon), b, u, iframe').count(), 0);
   await clean(p);
 });
 
@@ -416,4 +451,39 @@ test('staff page: no answer without the API key, answers with the key the portal
   await shot(page, '17-staff-helpdesk');
   assert.deepEqual(p.errors.filter((e) => !/status of 401/.test(e)), []);
   await clean(p, { allowErrors: true });
+});
+
+test('staff key sources an intranet portal uses: a <meta> element and a global function', async () => {
+  const key = createKey(db, 'staff', 'portal');
+  const p = await openPage(browser, srv);
+  const { page } = p;
+  const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'";
+  const html = (head, attrs) => '<!doctype html><html lang="ja"><head><title>portal</title><link rel="icon" href="data:,">' +
+    `${head}</head><body><p>職員ポータル</p><script src="/widget.js" data-bot="staff" ${attrs} defer></script></body></html>`;
+  await page.route(`${srv.url}/portal-meta.html`, (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': csp },
+    body: html(`<meta name="madoguchi-key" content="${key}">`, 'data-api-key-from="meta[name=madoguchi-key]"'),
+  }));
+  await page.route(`${srv.url}/portal.js`, (route) => route.fulfill({
+    contentType: 'text/javascript', body: `window.portal = { madoguchiKey: () => ${JSON.stringify(key)} };`,
+  }));
+  await page.route(`${srv.url}/portal-global.html`, (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': csp },
+    body: html('<script src="/portal.js"></script>', 'data-api-key-from="window.portal.madoguchiKey"'),
+  }));
+  for (const name of ['portal-meta', 'portal-global']) {
+    await page.goto(`${srv.url}/${name}.html`);
+    const w = widget(page, 'launcher', 'staff');
+    const l = w.getByRole('button', { name: 'AIに質問する' });
+    await l.waitFor();
+    // The second page continues the first one's conversation, panel open.
+    if ((await l.getAttribute('aria-expanded')) === 'false') await l.click();
+    await waitBot(w, 0);
+    const auth = page.waitForRequest((r) => r.url().endsWith('/v1/bots/staff/chat'));
+    const a = await ask(w, 'テレワーク中にVPNに接続できない');
+    assert.equal((await auth).headers().authorization, `Bearer ${key}`, name);
+    assert.match(await a.innerText(), /VPN/, name);
+    await w.getByRole('button', { name: '最初から' }).click();
+  }
+  await clean(p);
 });
