@@ -9,6 +9,7 @@ Prints a table and writes build/bench/results.json. Everything runs on
   BENCH_WARMUP=5s          wrk warm-up per server (not measured)
   BENCH_THREADS=2          wrk threads
   BENCH_CONNS=16,64        connection counts of the main comparison
+  BENCH_REPEAT=3           interleaved madoguchi/Groonga runs per count (medians)
   BENCH_SCALE=1000,10000,100000   knowledge-base sizes for the scaling runs
   BENCH_SCALE_DURATION=10s BENCH_SCALE_CONNS=16 BENCH_SCALE_GROONGA=1
   BENCH_PROFILE=1 BENCH_PROFILE_DURATION=10s   perf CPU split (needs perf)
@@ -70,6 +71,7 @@ CFG = {
     "warmup": env("BENCH_WARMUP", "5s"),
     "threads": int(env("BENCH_THREADS", "2")),
     "conns": [int(c) for c in env("BENCH_CONNS", "16,64").split(",") if c],
+    "repeat": max(1, int(env("BENCH_REPEAT", "3"))),
     "scale": [int(c) for c in env("BENCH_SCALE", "1000,10000,100000").split(",") if c],
     "scale_duration": env("BENCH_SCALE_DURATION", "10s"),
     "scale_conns": int(env("BENCH_SCALE_CONNS", "16")),
@@ -423,7 +425,7 @@ class Session:
         self.smp.__exit__()
         time.sleep(1.0)
         out = memory(self.idle, proc_status(self.p.pid), self.smp.max)
-        out.update({"ready_ms": round(self.ready * 1000, 1), "runs": self.runs})
+        out.update({"ready_ms": round(self.ready * 1000, 1), "runs": aggregate(self.runs)})
         if self.kind == "madoguchi":
             out["metrics"] = scrape_metrics(self.base)
         return out
@@ -434,6 +436,28 @@ class Session:
     def __exit__(self, *a):
         self.smp.__exit__()
         stop(self.p)
+
+
+def aggregate(runs):
+    """One entry per connection count: the median of each figure over the
+    repeats (error counts summed), the single runs under "repeats"."""
+    out = []
+    for c in dict.fromkeys(r["connections"] for r in runs):
+        rs = [r for r in runs if r["connections"] == c]
+        if len(rs) == 1:
+            out.append(rs[0])
+            continue
+        agg = dict(rs[0])
+        for k, v in rs[0].items():
+            if isinstance(v, (int, float)) and k not in ("connections", "threads"):
+                vals = sorted(r[k] for r in rs)
+                agg[k] = (sum(vals) if k in ("requests", "non2xx", "bad_body")
+                          else vals[len(vals) // 2])
+        agg["socket_errors"] = {k: sum(r["socket_errors"][k] for r in rs)
+                                for k in rs[0]["socket_errors"]}
+        agg["repeats"] = rs
+        out.append(agg)
+    return out
 
 
 def single_session(kind, db, conns, duration, name, profile=False):
@@ -471,7 +495,7 @@ def perf_profile(pid, base, reqfile, conns):
         return {"skipped": f"perf failed: {err.decode(errors='replace')[-300:]}"}
     sys.path.insert(0, HERE)
     import cpu_split  # tools/bench/cpu_split.py
-    r = cpu_split.split(data, CFG["server"], ROOT)
+    r = cpu_split.split(data, CFG["server"], ROOT, src=os.path.join(WORK, "src"))
     r["under_load"] = {k: load[k] for k in ("connections", "rps", "p99_ms",
                                              "server_cpu_us_per_req") if k in load}
     cpu = load.get("server_cpu_us_per_req")
@@ -583,7 +607,7 @@ def report(res):
              f"Linux {m['kernel']}, {m['date']}, load avg at start "
              f"{m['loadavg_at_start'][0]}")
     L.append(f"commit {m.get('commit', '?')}; wrk {CFG['threads']} threads, keep-alive, {CFG['duration']} per run after "
-             f"{CFG['warmup']} warm-up; {res.get('n_queries', '?')} dev queries cycled "
+             f"{CFG['warmup']} warm-up, median of {CFG.get('repeat', 1)} interleaved runs; {res.get('n_queries', '?')} dev queries cycled "
              f"(new conversations); wrk shares the machine")
     chat, gro = res.get("chat"), res.get("groonga")
     if chat or gro:
@@ -707,6 +731,11 @@ def main():
             copy = os.path.join(WORK, "bin", os.path.basename(CFG[key]))
             shutil.copy2(CFG[key], copy)
             CFG[key] = copy
+    # ... and of the sources, to quote the profiled SQL call sites as built.
+    for d in ("nlp", "kb", "server"):
+        if os.path.isdir(os.path.join(ROOT, d)):
+            shutil.copytree(os.path.join(ROOT, d), os.path.join(WORK, "src", d),
+                            ignore=shutil.ignore_patterns("*.o", "sample"))
     kb_tsv = os.path.join(CFG["data"], "kb.tsv")
     queries = dev_queries()
     res = {"machine": machine(), "config": {k: (sorted(v) if isinstance(v, set) else v)
@@ -762,10 +791,11 @@ def main():
             for s in (m, g):
                 if s:
                     s.warm(max(CFG["conns"]))
-            for c in CFG["conns"]:
-                for s in (m, g):
-                    if s:
-                        s.run(c, CFG["duration"])
+            for _ in range(CFG["repeat"]):
+                for c in CFG["conns"]:
+                    for s in (m, g):
+                        if s:
+                            s.run(c, CFG["duration"])
             if m:
                 res["chat"] = m.result()
             if g:

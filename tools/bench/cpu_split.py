@@ -95,7 +95,9 @@ def classify(sym, dso, files, exe_name):
 FRAME = re.compile(r"^\s*([0-9a-f]+)\s+(.*?)\s+\((.*)\)\s*$")
 
 
-def split(perf_data, binary, root):
+def split(perf_data, binary, root, src=None):
+    """src: a copy of the sources the binary was built from (default: root);
+    call sites are quoted from it."""
     files = symbol_files(binary, root)
     exe = os.path.basename(binary)
     p = subprocess.run(["perf", "script", "-i", perf_data, "-F", "comm,tid,ip,sym,dso"],
@@ -165,13 +167,13 @@ def split(perf_data, binary, root):
     return {
         "samples": total,
         "components": {k: round(100.0 * v / total, 1) for k, v in comp.most_common()},
-        "sqlite_call_sites": call_sites(sites, binary, root, total),
+        "sqlite_call_sites": call_sites(sites, binary, root, total, src or root),
         "own_functions": [[k, round(100.0 * v / total, 1)] for k, v in own_fn.most_common(10)],
         "top_leaf": [[k, round(100.0 * v / total, 1)] for k, v in leaf.most_common(15)],
     }
 
 
-def call_sites(sites, binary, root, total):
+def call_sites(sites, binary, root, total, src):
     """{component: [[file:line, source text, % of all samples], ...]} for
     the SQLite components, via addr2line on the call sites' return
     addresses (the instruction after the call: look one byte back)."""
@@ -194,12 +196,14 @@ def call_sites(sites, binary, root, total):
         for loc, n in merged.most_common(4):
             path, _, line = loc.rpartition(":")
             text = ""
+            rel = os.path.relpath(path, root) if os.path.isabs(path) else path
             try:
-                with open(path if os.path.isabs(path) else os.path.join(root, path)) as f:
+                with open(os.path.join(src, rel)) as f:
                     text = f.read().splitlines()[int(line) - 1].strip()
             except (OSError, ValueError, IndexError):
                 pass
-            rel = os.path.relpath(path, root) if os.path.isabs(path) else path
+            if "sqlite3_" not in text:  # source moved on since the build
+                text = ""
             rows.append([f"{rel}:{line}", text[:70], round(100.0 * n / total, 1)])
         out[comp] = rows
     return out
