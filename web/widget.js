@@ -1,11 +1,8 @@
 /* madoguchi widget: the chat window on the prefecture's pages.
  *   <script src="https://SERVER/widget.js" data-bot="resident" defer></script>
- * data-*: bot, mode (launcher|page), target (page mode: container selector),
- * api (API base; default: where widget.js is), api-key-from (staff bots),
- * title, greeting, label. See web/README.md.
- * Server and user text is inserted as text, never as HTML; links are
- * https/http/tel only; no inline script or style (the page CSP forbids
- * them); no request to any host but the API's. */
+ * Options (data-*) in web/README.md. Server and user text goes in as text,
+ * never HTML; links are https/http/tel only; no inline script or style
+ * (the page CSP forbids them); no request to any host but the API's. */
 (function () {
 	'use strict';
 
@@ -25,6 +22,7 @@
 		b.addEventListener('click', fn);
 		return b;
 	};
+	const txt = (t) => document.createTextNode(t);
 	const str = (v) => (v == null ? '' : String(v));
 	const arr = (v) => (Array.isArray(v) ? v.filter(Boolean) : []);
 	const attr = (e, o) => {
@@ -73,10 +71,10 @@
 		PHONE.lastIndex = 0;
 		while ((m = PHONE.exec(text))) {
 			const num = m[1] || m[3], at = m.index + (m[1] ? 0 : m[2].length);
-			add(p, document.createTextNode(text.slice(last, at)), tel(num));
+			add(p, txt(text.slice(last, at)), tel(num));
 			last = at + num.length;
 		}
-		return add(p, document.createTextNode(text.slice(last)));
+		return add(p, txt(text.slice(last)));
 	}
 	const para = (text, cls) => (text ? rich(el('p', 'mdg-text ' + (cls || '')), text) : null);
 
@@ -89,15 +87,15 @@
 
 	function widget(script) {
 		const d = script.dataset;
-		const bot = d.bot || 'resident', page = d.mode === 'page';
+		const bot = d.bot || 'resident', page = d.mode === 'page', mode = page ? 'page' : 'launcher';
 		let base = d.api || new URL('.', script.src).href;
 		if (!base.endsWith('/')) base += '/';
-		const skey = 'madoguchi:' + bot + ':' + (page ? 'page' : 'launcher');
+		const skey = 'madoguchi:' + bot + ':' + mode;
 		const GREETING = d.greeting || 'こんにちは。ご質問を入力してください。';
-		let S = load(), busy = false, errBox = null;
+		let S = load(), busy = false, errBox = null, gen = 0;
 
 		/* ---- the DOM, in a shadow root so page styles cannot break it ---- */
-		const host = attr(el('div', 'madoguchi-host'), { 'data-madoguchi-bot': bot, 'data-madoguchi-mode': page ? 'page' : 'launcher' });
+		const host = attr(el('div', 'madoguchi-host'), { 'data-madoguchi-bot': bot, 'data-madoguchi-mode': mode });
 		const target = d.target && document.querySelector(d.target);
 		if (target) target.appendChild(host);
 		else if (page) script.after(host);
@@ -106,7 +104,7 @@
 		const css = el('link');
 		css.rel = 'stylesheet';
 		css.href = new URL('widget.css', script.src).href;
-		const box = el('div', 'mdg mdg--' + (page ? 'page' : 'launcher'));
+		const box = el('div', 'mdg mdg--' + mode);
 		box.hidden = true; /* until the stylesheet is there: no unstyled flash */
 		css.onload = css.onerror = () => { box.hidden = false; };
 		add(root, css, box);
@@ -188,6 +186,8 @@
 			launcher.focus();
 		}
 		function restart() {
+			gen++; /* a reply still on its way belongs to the old conversation */
+			busy = false;
 			S.state = null;
 			S.log = [];
 			clearError();
@@ -233,8 +233,9 @@
 			const m = el('div', 'mdg-msg mdg-msg--' + (user ? 'user' : 'bot'));
 			add(m, el('span', 'mdg-sr', user ? 'あなた：' : '窓口：'));
 			if (user) return add(m, el('p', 'mdg-bubble', e.text));
-			if (/^(emergency|triage_result|handoff)$/.test(e.r.type)) m.classList.add('mdg-msg--wide');
-			return add(m, reply(e.r, active, e));
+			const r = e.r || {};
+			if (/^(emergency|triage_result|handoff)$/.test(r.type)) m.classList.add('mdg-msg--wide');
+			return add(m, reply(r, active, e));
 		}
 
 		/* One reply, by type; an unknown type still shows its text. */
@@ -251,7 +252,7 @@
 				if (r.contact || r.department) {
 					const c = add(el('p', 'mdg-contact'), el('span', 'mdg-clabel', 'お問い合わせ'));
 					if (r.department && !str(r.contact).startsWith(r.department))
-						add(c, document.createTextNode(r.department + (r.contact ? '　' : '')));
+						add(c, txt(r.department + (r.contact ? '　' : '')));
 					add(b, rich(c, r.contact));
 				}
 			}
@@ -412,7 +413,7 @@
 			log.setAttribute('aria-busy', 'true');
 			const path = 'v1/bots/' + encodeURIComponent(bot) + '/chat';
 			const body = () => Object.assign(req.message ? { message: req.message } : { choice: req.choice }, S.state ? { state: S.state } : {});
-			const had = !!S.state;
+			const had = !!S.state, g = gen;
 			api(path, body()).then((r) => {
 				/* A state the server no longer accepts (expired, tampered, a
 				 * stale choice): start over instead of failing. */
@@ -424,6 +425,7 @@
 				}
 				return r;
 			}).then((r) => {
+				if (g !== gen) return;
 				typing.remove();
 				log.removeAttribute('aria-busy');
 				busy = false;
@@ -438,6 +440,8 @@
 					userNode.remove();
 					S.log.splice(S.log.indexOf(mine), 1);
 					save();
+					const last = [...log.querySelectorAll('.mdg-msg--bot')].pop();
+					if (last) for (const b of last.querySelectorAll('.mdg-opts button')) b.disabled = false;
 					if (r.restarted && !req.message) return greet();
 					return showError(r, () => (fromBox ? submit() : send(req, false)));
 				}

@@ -211,9 +211,15 @@ test('server stopped: a friendly error, the typed message stays in the box, retr
   const p = await openPage(browser, s2.server);
   await p.page.goto(`${s2.server.url}/`);
   const w = await openLauncher(p.page);
-  await ask(w, '自動車税の納付方法を教えてください');
+  const c = await ask(w, 'パスポート');
   const users = await w.locator('.mdg-msg--user').count();
   await stopClean(s2.server);
+
+  // A clicked option that could not be sent: the options stay usable.
+  await c.getByRole('button').first().click();
+  await w.locator('.mdg-error[role=alert]').waitFor();
+  assert.equal(await c.getByRole('button').first().isEnabled(), true);
+  assert.equal(await w.locator('.mdg-msg--user').count(), users);
 
   await input(w).fill('パスポートの申請に必要なものは？');
   await input(w).press('Enter');
