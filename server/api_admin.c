@@ -703,12 +703,10 @@ enum MHD_Result api_admin_flows_import(http_req *r)
 	char name[MAX_FILENAME + 1];
 	upload_name(r, "flows.yaml", name, sizeof name);
 	flow_source src = {.name = name, .text = r->body.data, .len = r->body.len};
-	mdg_rc rc = MDG_OK;
-	if (!dry_run)
-		rc = kb_open(r->app->cfg->database, r->app->model, 0, &w, &err);
+	/* Even a dry run may create the flow tables: a writable handle. */
+	mdg_rc rc = kb_open(r->app->cfg->database, r->app->model, 0, &w, &err);
 	if (rc == MDG_OK)
-		rc = flow_import(dry_run ? k : w, bot.name, &src, 1, dry_run, &rep,
-		                 &set_id, &err);
+		rc = flow_import(w, bot.name, &src, 1, dry_run, &rep, &set_id, &err);
 	if (rc == MDG_ERR_VALIDATION && rep) {
 		json_t *p = flow_problems_json(rep);
 		char msg[200];

@@ -446,6 +446,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 						      origin))
 				r->origin = origin;
 		}
+		/* Admin routes: no body is read without a valid token. */
+		if (r->admin && r->handler && !r->uri_too_long && !r->uri_nul) {
+			enum MHD_Result ret = MHD_YES;
+			if (!admin_gate(r, &ret)) {
+				r->early = 1;
+				return ret;
+			}
+		}
 		/* A declared body over the cap is refused before it is read. */
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -455,13 +463,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			if (end != cl && *end == '\0' && n > (unsigned long long)r->body.limit) {
 				r->early = 1;
 				return body_too_large(r);
-			}
-		}
-		if (r->admin && r->handler && !r->uri_too_long && !r->uri_nul) {
-			enum MHD_Result ret = MHD_YES;
-			if (!admin_gate(r, &ret)) {
-				r->early = 1;
-				return ret;
 			}
 		}
 		return MHD_YES;
