@@ -48,6 +48,7 @@ typedef struct entry {
 
 typedef struct store_cache {
 	int tables_ok;
+	int64_t missing_at; /* schema version when the tables were missing; 0 = unknown */
 	entry flows[CACHE_MAX], flags[CACHE_MAX];
 	size_t nflows, nflags;
 } store_cache;
@@ -119,14 +120,24 @@ static int tables_exist(kb *k, store_cache *c)
 {
 	if (c->tables_ok)
 		return 1;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(kb_sqlite(k),
-	                       "SELECT count(*) FROM sqlite_master WHERE type='table'"
-	                       " AND name IN ('flow_sets','flow_files','redflag_sets')",
-	                       -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
+	/* Databases without flows are common (and checked on every chat
+	 * turn): look at sqlite_master again only when the schema changed. */
+	sqlite3_stmt *sv = kb_stmt(k, "PRAGMA schema_version", NULL);
+	int64_t version = sv && sqlite3_step(sv) == SQLITE_ROW ? sqlite3_column_int64(sv, 0) : 0;
+	if (sv)
+		sqlite3_reset(sv);
+	if (version != 0 && version == c->missing_at)
+		return 0;
+	sqlite3_stmt *st = kb_stmt(k,
+	                           "SELECT count(*) FROM sqlite_master WHERE type='table'"
+	                           " AND name IN ('flow_sets','flow_files','redflag_sets')",
+	                           NULL);
+	if (st && sqlite3_step(st) == SQLITE_ROW)
 		c->tables_ok = sqlite3_column_int(st, 0) == 3;
-	sqlite3_finalize(st);
+	if (st)
+		sqlite3_reset(st);
+	if (!c->tables_ok)
+		c->missing_at = version;
 	return c->tables_ok;
 }
 

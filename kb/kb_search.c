@@ -18,6 +18,8 @@
 #define MAX_ALT_TERMS 8    /* terms per alternative */
 #define MAX_TERMS 1024     /* distinct terms in one analysed query */
 #define FTS_LIMIT 50       /* candidates re-ranked */
+#define FTS_COMMON_SHARE 0.2 /* terms in more of the Q&A are not searched ... */
+#define FTS_MIN_TERMS 2       /* ... when at least this many rarer ones are */
 #define KANA_RUN_MIN 3     /* hiragana run length worth reading-matching */
 #define KANA_RUN_MAX 48
 #define READING_MAX 12     /* longest reading piece, in characters */
@@ -69,6 +71,7 @@ void kb_search_opts_init(kb_search_opts *o)
 	o->answer_threshold = KB_SEARCH_DEFAULT_ANSWER;
 	o->answer_margin = KB_SEARCH_DEFAULT_MARGIN;
 	o->candidate_threshold = KB_SEARCH_DEFAULT_CANDIDATE;
+	o->min_known_share = KB_SEARCH_DEFAULT_KNOWN;
 }
 
 /* ---- per-connection cache: the active version's synonyms ---- */
@@ -206,6 +209,7 @@ typedef struct query {
 	char *terms[MAX_TERMS];
 	int64_t df[MAX_TERMS];
 	double idf[MAX_TERMS];
+	unsigned char in_q[MAX_TERMS], in_a[MAX_TERMS], in_d[MAX_TERMS];
 	int nterms;
 	concept con[MAX_CONCEPTS];
 	int ncon;
@@ -485,6 +489,18 @@ static mdg_rc build_concepts(query *q)
 	return MDG_OK;
 }
 
+/* Digits only, or an ASCII word with '.' or '@' (example.co.jp). */
+static int is_contact_data(const char *t)
+{
+	size_t n = strlen(t);
+	if (strspn(t, "0123456789-") == n)
+		return 1;
+	int ascii = 1;
+	for (size_t i = 0; i < n; i++)
+		ascii &= (unsigned char)t[i] < 0x80;
+	return ascii && (strchr(t, '.') || strchr(t, '@'));
+}
+
 static mdg_rc load_idf(query *q)
 {
 	for (int i = 0; i < q->nterms; i++) {
@@ -509,6 +525,11 @@ static mdg_rc load_idf(query *q)
 				best = sum;
 		}
 		c->weight = best >= 0 ? best : fallback;
+		/* Numbers and addresses the knowledge base does not contain (phone
+		 * numbers, amounts, e-mail, domains) say nothing about the topic. */
+		if (best < 0 && c->nalts == 1 && c->nterms[0] == 1 &&
+		    is_contact_data(q->terms[c->terms[0][0]]))
+			c->weight = 0;
 	}
 	return MDG_OK;
 }
@@ -529,8 +550,15 @@ static mdg_rc fts_query(query *q, mdg_buf *b)
 			continue;
 		rc = mdg_buf_printf(b, "%s\"%s\"", b->len ? " OR " : "", bg);
 	}
+	/* Very common terms add little to bm25 but make FTS5 score a large
+	 * share of the knowledge base: they are left out of the MATCH (the
+	 * re-ranker still counts them), unless the message has few rarer ones. */
+	int64_t common = (int64_t)(q->cache->ndocs * FTS_COMMON_SHARE);
+	int rarer = 0;
+	for (int i = 0; i < q->nterms; i++)
+		rarer += q->df[i] > 0 && q->df[i] <= common;
 	for (int i = 0; i < q->nterms && rc == MDG_OK; i++) {
-		if (q->df[i] == 0)
+		if (q->df[i] == 0 || (q->df[i] > common && rarer >= FTS_MIN_TERMS))
 			continue;
 		if (b->len)
 			rc = mdg_buf_adds(b, " OR ");
@@ -556,8 +584,10 @@ static int has_term(const char *set, const char *t)
 	return 0;
 }
 
-/* Share (by IDF) of concept c found in the term set. */
-static double concept_match(const query *q, const concept *c, const char *set)
+/* Share (by IDF) of concept c found in a term set; present[id] says
+ * whether query term id is in the set. */
+static double concept_match(const query *q, const concept *c,
+			    const unsigned char *present)
 {
 	double best = 0;
 	for (int a = 0; a < c->nalts; a++) {
@@ -565,7 +595,7 @@ static double concept_match(const query *q, const concept *c, const char *set)
 		for (int j = 0; j < c->nterms[a]; j++) {
 			int id = c->terms[a][j];
 			tot += q->idf[id];
-			if (has_term(set, q->terms[id]))
+			if (present[id])
 				hit += q->idf[id];
 		}
 		if (tot > 0 && hit / tot > best)
@@ -647,11 +677,17 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 		const char *dt = (const char *)sqlite3_column_text(st, 6);
 		double qidf = sqlite3_column_double(st, 7);
 		double qcov = 0, dcov = 0, prec_hit = 0;
+		/* Look each query term up once per field, not once per use. */
+		for (int t = 0; t < q->nterms; t++) {
+			q->in_q[t] = has_term(qt, q->terms[t]);
+			q->in_a[t] = has_term(at, q->terms[t]);
+			q->in_d[t] = q->in_q[t] || q->in_a[t] || has_term(dt, q->terms[t]);
+		}
 		for (int c = 0; c < q->ncon; c++) {
 			const concept *cn = &q->con[c];
-			double mq = concept_match(q, cn, qt);
-			double ma = concept_match(q, cn, at);
-			double md = concept_match(q, cn, dt);
+			double mq = concept_match(q, cn, q->in_q);
+			double ma = concept_match(q, cn, q->in_a);
+			double md = concept_match(q, cn, q->in_d);
 			qcov += cn->weight * (mq > ma ? mq : ma);
 			dcov += cn->weight * md;
 			prec_hit += cn->weight * mq;
@@ -691,7 +727,24 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			hit_free(&res->hits[i]);
 		res->nhits = o->top;
 	}
-	if (res->nhits > 0) {
+	/* Share of the message the knowledge base has words for: greetings,
+	 * chit-chat and other topics are mostly unknown words, and no hit on the
+	 * few known ones (「今日」「明日」) makes them answerable. */
+	double known = 0;
+	for (int i = 0; i < q->ncon; i++) {
+		const concept *c = &q->con[i];
+		int any = 0;
+		for (int a = 0; a < c->nalts && !any; a++) {
+			int all = 1;
+			for (int j = 0; j < c->nterms[a]; j++)
+				all &= q->df[c->terms[a][j]] > 0;
+			any = all;
+		}
+		if (any)
+			known += c->weight;
+	}
+	res->known_share = total > 0 ? known / total : 0;
+	if (res->nhits > 0 && res->known_share >= o->min_known_share) {
 		double s1 = res->hits[0].score;
 		double s2 = res->nhits > 1 ? res->hits[1].score : 0;
 		if (s1 >= o->answer_threshold && s1 - s2 >= o->answer_margin)

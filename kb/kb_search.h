@@ -10,7 +10,9 @@
  *    message's concepts by the question fields and by the whole Q&A, the
  *    share of the question the message covers, and the bm25 score.
  * 4. Decision from the top score and its margin over the runner-up:
- *    answer, candidates ("did you mean", top 3) or none (general counter). */
+ *    answer, candidates ("did you mean", top 3) or none (general counter);
+ *    a message mostly made of words the knowledge base has never seen
+ *    (greetings, other topics) is declined whatever its best hit. */
 #ifndef KB_SEARCH_H
 #define KB_SEARCH_H
 
@@ -30,6 +32,7 @@ typedef struct kb_search_opts {
 	double answer_threshold;    /* top score needed to answer outright */
 	double answer_margin;       /* ... and its lead over the runner-up */
 	double candidate_threshold; /* top score needed to offer candidates */
+	double min_known_share;     /* decline if less of the message is known */
 	const char *prefer_category; /* conversation context, may be NULL */
 } kb_search_opts;
 
@@ -37,6 +40,7 @@ typedef struct kb_search_opts {
 #define KB_SEARCH_DEFAULT_ANSWER 0.52
 #define KB_SEARCH_DEFAULT_MARGIN 0.06
 #define KB_SEARCH_DEFAULT_CANDIDATE 0.30
+#define KB_SEARCH_DEFAULT_KNOWN 0.30
 #define KB_SEARCH_MAX_QUERY_BYTES 8192
 
 /* Fills o with the defaults above. */
@@ -57,6 +61,7 @@ typedef struct kb_result {
 	kb_hit *hits;
 	size_t nhits;
 	int64_t version; /* knowledge-base version searched */
+	double known_share; /* IDF share of the message the knowledge base knows */
 	char *norm_query; /* the normalised message */
 } kb_result;
 

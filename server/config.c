@@ -98,6 +98,8 @@ static const cfg_desc bot_desc[] = {
 	 BOFF(answer_margin), NULL},
 	{"candidate_threshold", T_DOUBLE, XSTR(KB_SEARCH_DEFAULT_CANDIDATE), 0, 2,
 	 BOFF(candidate_threshold), NULL},
+	{"min_known_share", T_DOUBLE, XSTR(KB_SEARCH_DEFAULT_KNOWN), 0, 1,
+	 BOFF(min_known_share), NULL},
 	{"allowed_origins", T_ORIGINS, NULL, 0, 50, BOFF(origins), NULL},
 	{"counter", T_COUNTER, NULL, 0, 0, BOFF(counter), NULL},
 };

@@ -38,7 +38,7 @@ typedef struct cfg_bot {
 	char *name;     /* display name; default: the id */
 	char *greeting; /* first message of the widget */
 	cfg_strlist suggestions; /* example questions the widget offers */
-	double answer_threshold, answer_margin, candidate_threshold;
+	double answer_threshold, answer_margin, candidate_threshold, min_known_share;
 	cfg_strlist origins; /* allowed web origins (CORS): "scheme://host[:port]" */
 	cfg_counter counter; /* inline counter table (has_counter) */
 	int has_counter;

@@ -7,7 +7,12 @@ level=${1:-test}
 
 BUILD="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev sqlite3 libjansson-dev \
 libmecab-dev mecab mecab-ipadic-utf8 unidic-mecab libyaml-dev libzip-dev libxml2-dev libsodium-dev"
-TEST="$BUILD curl libreoffice-calc-nogui chromium groonga-bin groonga-tokenizer-mecab"
+TEST="$BUILD curl libreoffice-calc-nogui chromium fonts-noto-cjk groonga-bin groonga-tokenizer-mecab"
+# Node.js runs the HTTP and browser tests; use the machine's own if it has
+# one (a newer Node from another source must not be replaced by Debian's).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	TEST="$TEST nodejs npm"
+fi
 BENCH="$TEST wrk"
 
 case "$level" in

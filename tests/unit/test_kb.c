@@ -184,6 +184,17 @@ int main(void)
 	r = search(k, "量子コンピューターの原理を説明して");
 	CHECK(r && r->decision == KB_DECISION_NONE, "unrelated question declined");
 	kb_result_free(r);
+	r = search(k, "おはよう！今日も図書館は元気にやってる？");
+	CHECK(r && r->decision == KB_DECISION_NONE && r->known_share < 0.3,
+	      "chit-chat with one known word is declined (mostly unknown words)");
+	kb_result_free(r);
+	r = search(k, "図書館の開館時間");
+	CHECK(r && r->known_share > 0.99, "a message of known words has known share 1");
+	kb_result_free(r);
+	r = search(k, "図書館の開館時間 090-1234-5678 taro@example.jp 123456789012");
+	CHECK(r && r->known_share > 0.99 && r->decision != KB_DECISION_NONE,
+	      "phone numbers, e-mail and numbers do not count as unknown words");
+	kb_result_free(r);
 	const char *nasty[] = {"\"自動車税\" AND NOT", "NEAR(自動車税 納付)", "納付*",
 			       "自動車税 -納付 (", "col:自動車税", "^\"\"\"", "OR OR OR"};
 	int ok = 1;
