@@ -329,7 +329,7 @@ static int find_ascii_runs(const char *s, size_t n, ascii_run *runs, int max)
 			if (is_alnum_ascii(c) || (c >= 'A' && c <= 'Z')) {
 				letters += !(c >= '0' && c <= '9');
 				j++;
-			} else if ((c == '-' || c == '_' || c == '.' || c == '\'') &&
+			} else if ((c == '-' || c == '_' || c == '.' || c == '\'' || c == '@') &&
 				   j + 1 < n && is_alnum_ascii(s[j + 1]) && j > i) {
 				j++;
 			} else {
