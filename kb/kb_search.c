@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #define MAX_ALTS 8         /* alternatives per concept */
 #define MAX_ALT_TERMS 8    /* terms per alternative */
 #define MAX_TERMS 1024     /* distinct terms in one analysed query */
+#define TERM_SLOTS 2048    /* hash slots for them (power of two, > 2x) */
 #define FTS_LIMIT 50       /* candidates re-ranked */
 #define FTS_COMMON_SHARE 0.2 /* terms in more of the Q&A are not searched ... */
 #define FTS_MIN_TERMS 2       /* ... when at least this many rarer ones are */
@@ -85,8 +87,9 @@ typedef struct syn_phrase {
 typedef struct search_cache {
 	int64_t version;
 	int64_t ndocs;
-	syn_phrase *phr;
+	syn_phrase *phr; /* sorted by phrase_cmp */
 	size_t nphr;
+	int *by_grp;     /* indices into phr, ordered by group */
 	sqlite3_stmt *fts; /* FTS query on fts_<version> */
 } search_cache;
 
@@ -99,14 +102,38 @@ static void cache_free(void *p)
 		for (int j = 0; j < c->phr[i].nterms; j++)
 			free(c->phr[i].terms[j]);
 	free(c->phr);
+	free(c->by_grp);
 	sqlite3_finalize(c->fts);
 	free(c);
 }
 
+/* Sorted by first term, then longer phrases first (so "車の税金" wins over
+ * "車"): the phrases that can start at a token are one binary search away. */
 static int phrase_cmp(const void *a, const void *b)
 {
-	/* Longer phrases first, so "車の税金" wins over "車". */
-	return ((const syn_phrase *)b)->nterms - ((const syn_phrase *)a)->nterms;
+	const syn_phrase *x = a, *y = b;
+	int c = strcmp(x->terms[0], y->terms[0]);
+	return c ? c : y->nterms - x->nterms;
+}
+
+/* Index of the first phrase whose first term is t (or c->nphr). */
+static size_t phrase_lower_bound(const search_cache *c, const char *t)
+{
+	size_t lo = 0, hi = c->nphr;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(c->phr[mid].terms[0], t) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int grp_cmp(const void *a, const void *b, void *arg)
+{
+	const syn_phrase *phr = arg;
+	return phr[*(const int *)a].grp - phr[*(const int *)b].grp;
 }
 
 static mdg_rc cache_load(kb *k, int64_t version, search_cache **out, char **err)
@@ -158,10 +185,29 @@ static mdg_rc cache_load(kb *k, int64_t version, search_cache **out, char **err)
 			p->terms[p->nterms++] = strndup(s, n);
 			s += n;
 		}
+		int ok = p->nterms > 0;
+		for (int j = 0; j < p->nterms; j++)
+			ok &= p->terms[j] != NULL;
+		if (!ok) { /* empty or out of memory: drop the phrase */
+			for (int j = 0; j < p->nterms; j++)
+				free(p->terms[j]);
+			c->nphr--;
+		}
 	}
 	sqlite3_reset(st);
 	if (c->nphr > 1)
 		qsort(c->phr, c->nphr, sizeof *c->phr, phrase_cmp);
+	/* Phrases by group, to list a matched phrase's alternatives. */
+	if (c->nphr > 0) {
+		c->by_grp = malloc(c->nphr * sizeof *c->by_grp);
+		if (c->by_grp == NULL) {
+			rc = MDG_ERR_NOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < c->nphr; i++)
+			c->by_grp[i] = (int)i;
+		qsort_r(c->by_grp, c->nphr, sizeof *c->by_grp, grp_cmp, c->phr);
+	}
 	char name[32], sql[256];
 	kb_version_fts_name(version, name, sizeof name);
 	snprintf(sql, sizeof sql,
@@ -211,22 +257,69 @@ typedef struct query {
 	double idf[MAX_TERMS];
 	unsigned char in_q[MAX_TERMS], in_a[MAX_TERMS], in_d[MAX_TERMS];
 	int nterms;
+	short slot[TERM_SLOTS]; /* open-addressing index: term id + 1, 0 = empty */
 	concept con[MAX_CONCEPTS];
 	int ncon;
 	char **err;
 } query;
 
+static uint32_t term_hash(const char *t, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)t[i]) * 16777619u;
+	return h;
+}
+
+/* Id of query term t[0..n), or -1 if the query has no such term. */
+static int term_find(const query *q, const char *t, size_t n)
+{
+	uint32_t j = term_hash(t, n) & (TERM_SLOTS - 1);
+	while (q->slot[j]) {
+		const char *u = q->terms[q->slot[j] - 1];
+		if (strncmp(u, t, n) == 0 && u[n] == '\0')
+			return q->slot[j] - 1;
+		j = (j + 1) & (TERM_SLOTS - 1);
+	}
+	return -1;
+}
+
+/* Id of query term t, added if new; -1 when full or out of memory. */
 static int term_id(query *q, const char *t)
 {
-	for (int i = 0; i < q->nterms; i++)
-		if (strcmp(q->terms[i], t) == 0)
-			return i;
+	size_t n = strlen(t);
+	int id = term_find(q, t, n);
+	if (id >= 0)
+		return id;
 	if (q->nterms >= MAX_TERMS)
 		return -1;
 	q->terms[q->nterms] = strdup(t);
 	if (q->terms[q->nterms] == NULL)
 		return -1;
+	uint32_t j = term_hash(t, n) & (TERM_SLOTS - 1);
+	while (q->slot[j])
+		j = (j + 1) & (TERM_SLOTS - 1);
+	q->slot[j] = (short)(q->nterms + 1);
 	return q->nterms++;
+}
+
+/* Marks present[id] for every query term in a " t1 t2 ... " term set. */
+static void mark_terms(const query *q, const char *set, unsigned char *present)
+{
+	memset(present, 0, (size_t)q->nterms);
+	for (const char *p = set; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *e = p;
+		while (*e && *e != ' ')
+			e++;
+		if (e > p) {
+			int id = term_find(q, p, (size_t)(e - p));
+			if (id >= 0)
+				present[id] = 1;
+		}
+		p = e;
+	}
 }
 
 static int add_token(void *p, const nlp_term *t)
@@ -413,50 +506,70 @@ static mdg_rc build_concepts(query *q)
 {
 	qsort(q->tok, (size_t)q->ntok, sizeof *q->tok, tok_cmp);
 	search_cache *c = q->cache;
-	for (size_t p = 0; p < c->nphr; p++) {
-		syn_phrase *ph = &c->phr[p];
-		for (int s = 0; s + ph->nterms <= q->ntok; s++) {
-			int ok = 1;
-			for (int j = 0; j < ph->nterms && ok; j++)
+	for (int s = 0; s < q->ntok; s++) {
+		if (q->tok[s].concept >= 0)
+			continue;
+		syn_phrase *ph = NULL;
+		for (size_t p = phrase_lower_bound(c, q->tok[s].term);
+		     p < c->nphr && !ph && strcmp(c->phr[p].terms[0], q->tok[s].term) == 0;
+		     p++) {
+			int ok = s + c->phr[p].nterms <= q->ntok;
+			for (int j = 1; j < c->phr[p].nterms && ok; j++)
 				ok = q->tok[s + j].concept < 0 &&
-				     strcmp(q->tok[s + j].term, ph->terms[j]) == 0;
-			if (!ok || q->ncon >= MAX_CONCEPTS)
-				continue;
-			/* Two phrases of one group in a message (手数料 … いくら) are
-			 * one concept, not two. */
-			int same = -1;
-			for (int c2 = 0; c2 < q->ncon && same < 0; c2++)
-				if (q->con[c2].synonym && q->con[c2].grp == ph->grp)
-					same = c2;
-			if (same >= 0) {
-				for (int j = 0; j < ph->nterms; j++)
-					q->tok[s + j].concept = same;
-				continue;
-			}
-			concept *cn = &q->con[q->ncon];
-			memset(cn, 0, sizeof *cn);
-			cn->synonym = 1;
-			cn->grp = ph->grp;
-			/* The user's own words first, then every phrase of the group. */
-			for (size_t o = 0; o <= c->nphr && cn->nalts < MAX_ALTS; o++) {
-				syn_phrase *alt = o == 0 ? ph : &c->phr[o - 1];
-				if (o > 0 && (alt == ph || alt->grp != ph->grp))
-					continue;
-				for (int j = 0; j < alt->nterms; j++)
-					cn->terms[cn->nalts][j] = term_id(q, alt->terms[j]);
-				cn->nterms[cn->nalts] = alt->nterms;
-				int dup = 0; /* phrases often share terms (なくす/無くす) */
-				for (int a = 0; a < cn->nalts && !dup; a++)
-					dup = cn->nterms[a] == alt->nterms &&
-					      !memcmp(cn->terms[a], cn->terms[cn->nalts],
-						      sizeof(int) * (size_t)alt->nterms);
-				if (!dup)
-					cn->nalts++;
-			}
-			for (int j = 0; j < ph->nterms; j++)
-				q->tok[s + j].concept = q->ncon;
-			q->ncon++;
+				     strcmp(q->tok[s + j].term, c->phr[p].terms[j]) == 0;
+			if (ok)
+				ph = &c->phr[p];
 		}
+		if (ph == NULL || q->ncon >= MAX_CONCEPTS)
+			continue;
+		/* Two phrases of one group in a message (手数料 … いくら) are
+		 * one concept, not two. */
+		int same = -1;
+		for (int c2 = 0; c2 < q->ncon && same < 0; c2++)
+			if (q->con[c2].synonym && q->con[c2].grp == ph->grp)
+				same = c2;
+		if (same >= 0) {
+			for (int j = 0; j < ph->nterms; j++)
+				q->tok[s + j].concept = same;
+			continue;
+		}
+		concept *cn = &q->con[q->ncon];
+		memset(cn, 0, sizeof *cn);
+		cn->synonym = 1;
+		cn->grp = ph->grp;
+		/* The user's own words first, then every phrase of the group. */
+		size_t lo = 0, hi = c->nphr;
+		while (lo < hi) { /* first phrase of the group in by_grp */
+			size_t mid = (lo + hi) / 2;
+			if (c->phr[c->by_grp[mid]].grp < ph->grp)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t o = 0; cn->nalts < MAX_ALTS; o++) {
+			const syn_phrase *alt;
+			if (o == 0)
+				alt = ph;
+			else if (lo + o - 1 < c->nphr && c->phr[c->by_grp[lo + o - 1]].grp == ph->grp)
+				alt = &c->phr[c->by_grp[lo + o - 1]];
+			else
+				break;
+			if (o > 0 && alt == ph)
+				continue;
+			for (int j = 0; j < alt->nterms; j++)
+				cn->terms[cn->nalts][j] = term_id(q, alt->terms[j]);
+			cn->nterms[cn->nalts] = alt->nterms;
+			int dup = 0; /* phrases often share terms (なくす/無くす) */
+			for (int a = 0; a < cn->nalts && !dup; a++)
+				dup = cn->nterms[a] == alt->nterms &&
+				      !memcmp(cn->terms[a], cn->terms[cn->nalts],
+					      sizeof(int) * (size_t)alt->nterms);
+			if (!dup)
+				cn->nalts++;
+		}
+		for (int j = 0; j < ph->nterms; j++)
+			q->tok[s + j].concept = q->ncon;
+		q->ncon++;
 	}
 	for (int i = 0; i < q->ntok && q->ncon < MAX_CONCEPTS; i++) {
 		if (q->tok[i].concept >= 0)
@@ -574,16 +687,6 @@ static mdg_rc fts_query(query *q, mdg_buf *b)
 	return rc;
 }
 
-static int has_term(const char *set, const char *t)
-{
-	/* sets are " t1 t2 ... " */
-	size_t n = strlen(t);
-	for (const char *p = strstr(set, t); p; p = strstr(p + 1, t))
-		if (p > set && p[-1] == ' ' && p[n] == ' ')
-			return 1;
-	return 0;
-}
-
 /* Share (by IDF) of concept c found in a term set; present[id] says
  * whether query term id is in the set. */
 static double concept_match(const query *q, const concept *c,
@@ -677,12 +780,10 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 		const char *dt = (const char *)sqlite3_column_text(st, 6);
 		double qidf = sqlite3_column_double(st, 7);
 		double qcov = 0, dcov = 0, prec_hit = 0;
-		/* Look each query term up once per field, not once per use. */
-		for (int t = 0; t < q->nterms; t++) {
-			q->in_q[t] = has_term(qt, q->terms[t]);
-			q->in_a[t] = has_term(at, q->terms[t]);
-			q->in_d[t] = q->in_q[t] || q->in_a[t] || has_term(dt, q->terms[t]);
-		}
+		/* One pass over each field's terms marks the query terms in it. */
+		mark_terms(q, qt, q->in_q);
+		mark_terms(q, at, q->in_a);
+		mark_terms(q, dt, q->in_d);
 		for (int c = 0; c < q->ncon; c++) {
 			const concept *cn = &q->con[c];
 			double mq = concept_match(q, cn, q->in_q);
@@ -763,6 +864,9 @@ static void query_free(query *q)
 		free(q->terms[i]);
 }
 
+static mdg_rc search_txn(kb *k, const char *bot, const char *text, size_t tlen,
+			 const kb_search_opts *o, kb_result **out, char **err);
+
 mdg_rc kb_search(kb *k, const char *bot, const char *text, size_t tlen,
 		 const kb_search_opts *o, kb_result **out, char **err)
 {
@@ -774,6 +878,31 @@ mdg_rc kb_search(kb *k, const char *bot, const char *text, size_t tlen,
 	}
 	if (tlen > KB_SEARCH_MAX_QUERY_BYTES)
 		return mdg_fail(err, MDG_ERR_TOOBIG, "message too long (%zu bytes)", tlen);
+	/* One read transaction for the whole search: one consistent snapshot
+	 * (an import switching versions meanwhile is seen wholly or not at
+	 * all) and one lock acquisition instead of one per statement. */
+	int own_txn = sqlite3_get_autocommit(kb_sqlite(k));
+	if (own_txn) {
+		sqlite3_stmt *b = kb_stmt(k, "BEGIN", err);
+		if (b == NULL || sqlite3_step(b) != SQLITE_DONE)
+			return mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
+		sqlite3_reset(b);
+	}
+	mdg_rc rc = search_txn(k, bot, text, tlen, o, out, err);
+	if (own_txn) {
+		/* A read transaction: ending it cannot lose anything. */
+		sqlite3_stmt *c = kb_stmt(k, "COMMIT", NULL);
+		if (c == NULL || sqlite3_step(c) != SQLITE_DONE)
+			sqlite3_exec(kb_sqlite(k), "ROLLBACK", NULL, NULL, NULL);
+		if (c)
+			sqlite3_reset(c);
+	}
+	return rc;
+}
+
+static mdg_rc search_txn(kb *k, const char *bot, const char *text, size_t tlen,
+			 const kb_search_opts *o, kb_result **out, char **err)
+{
 	kb_bot b;
 	mdg_rc rc = kb_bot_get(k, bot, &b, err);
 	if (rc != MDG_OK)
