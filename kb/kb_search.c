@@ -20,8 +20,8 @@
 #define MAX_TERMS 1024     /* distinct terms in one analysed query */
 #define TERM_SLOTS 2048    /* hash slots for them (power of two, > 2x) */
 #define FTS_LIMIT 50       /* candidates re-ranked */
-#define FTS_COMMON_SHARE 0.2 /* terms in more of the Q&A are not searched ... */
-#define FTS_MIN_TERMS 2       /* ... when at least this many rarer ones are */
+#define FTS_POSTINGS_BUDGET 1.0 /* postings searched, x the number of Q&A ... */
+#define FTS_MIN_TERMS 3         /* ... but at least this many rarest terms */
 #define KANA_RUN_MIN 3     /* hiragana run length worth reading-matching */
 #define KANA_RUN_MAX 48
 #define READING_MAX 12     /* longest reading piece, in characters */
@@ -663,16 +663,27 @@ static mdg_rc fts_query(query *q, mdg_buf *b)
 			continue;
 		rc = mdg_buf_printf(b, "%s\"%s\"", b->len ? " OR " : "", bg);
 	}
-	/* Very common terms add little to bm25 but make FTS5 score a large
-	 * share of the knowledge base: they are left out of the MATCH (the
-	 * re-ranker still counts them), unless the message has few rarer ones. */
-	int64_t common = (int64_t)(q->cache->ndocs * FTS_COMMON_SHARE);
-	int rarer = 0;
+	/* FTS5 scores every document containing any searched term, so the
+	 * cost is the summed length of the terms' posting lists. The rarest
+	 * terms (most of bm25's weight) are searched first, up to a budget of
+	 * postings proportional to the knowledge base; common terms beyond it
+	 * are left out of the MATCH (the re-ranker still counts them). */
+	int order[MAX_TERMS], n = 0;
 	for (int i = 0; i < q->nterms; i++)
-		rarer += q->df[i] > 0 && q->df[i] <= common;
-	for (int i = 0; i < q->nterms && rc == MDG_OK; i++) {
-		if (q->df[i] == 0 || (q->df[i] > common && rarer >= FTS_MIN_TERMS))
-			continue;
+		if (q->df[i] > 0)
+			order[n++] = i;
+	for (int i = 1; i < n; i++) { /* insertion sort by df: n is small */
+		int v = order[i], j = i;
+		for (; j > 0 && q->df[order[j - 1]] > q->df[v]; j--)
+			order[j] = order[j - 1];
+		order[j] = v;
+	}
+	double budget = FTS_POSTINGS_BUDGET * (double)q->cache->ndocs, used = 0;
+	for (int r = 0; r < n && rc == MDG_OK; r++) {
+		int i = order[r];
+		used += (double)q->df[i];
+		if (r >= FTS_MIN_TERMS && used > budget)
+			break;
 		if (b->len)
 			rc = mdg_buf_adds(b, " OR ");
 		if (rc == MDG_OK)
