@@ -325,6 +325,30 @@ mdg_rc kb_bot_list(kb *k, kb_bot **out, size_t *n, char **err)
 	return MDG_OK;
 }
 
+int kb_read_begin(kb *k, char **err)
+{
+	if (!sqlite3_get_autocommit(k->db))
+		return 0;
+	sqlite3_stmt *b = kb_stmt(k, "BEGIN", err);
+	if (b == NULL)
+		return 0;
+	int ok = sqlite3_step(b) == SQLITE_DONE;
+	sqlite3_reset(b);
+	return ok;
+}
+
+void kb_read_end(kb *k, int began)
+{
+	if (!began)
+		return;
+	/* Nothing was written: ending the transaction cannot lose anything. */
+	sqlite3_stmt *c = kb_stmt(k, "COMMIT", NULL);
+	if (c == NULL || sqlite3_step(c) != SQLITE_DONE)
+		sqlite3_exec(k->db, "ROLLBACK", NULL, NULL, NULL);
+	if (c)
+		sqlite3_reset(c);
+}
+
 mdg_rc kb_write_txn(kb *k, mdg_rc (*fn)(kb *, void *), void *arg, char **err)
 {
 	mdg_rc rc = kb_exec(k, "BEGIN IMMEDIATE", err);

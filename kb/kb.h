@@ -68,6 +68,13 @@ mdg_rc kb_bot_rollback(kb *k, const char *name, char **err);
 /* Runs fn inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error). */
 mdg_rc kb_write_txn(kb *k, mdg_rc (*fn)(kb *, void *), void *arg, char **err);
 
+/* A read transaction: one snapshot of the database (an import switching a
+ * bot's version meanwhile is seen wholly or not at all) and one lock for
+ * many statements. Nested use is a no-op: kb_read_begin returns 0 when a
+ * transaction is already open, and kb_read_end(k, 0) then does nothing. */
+int kb_read_begin(kb *k, char **err);
+void kb_read_end(kb *k, int began);
+
 /* Internal helpers shared by the kb_* modules. */
 mdg_rc kb_exec(kb *k, const char *sql, char **err);
 /* Cached prepared statement for a constant SQL string (reset, bindings

@@ -892,22 +892,9 @@ mdg_rc kb_search(kb *k, const char *bot, const char *text, size_t tlen,
 	/* One read transaction for the whole search: one consistent snapshot
 	 * (an import switching versions meanwhile is seen wholly or not at
 	 * all) and one lock acquisition instead of one per statement. */
-	int own_txn = sqlite3_get_autocommit(kb_sqlite(k));
-	if (own_txn) {
-		sqlite3_stmt *b = kb_stmt(k, "BEGIN", err);
-		if (b == NULL || sqlite3_step(b) != SQLITE_DONE)
-			return mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
-		sqlite3_reset(b);
-	}
+	int began = kb_read_begin(k, err);
 	mdg_rc rc = search_txn(k, bot, text, tlen, o, out, err);
-	if (own_txn) {
-		/* A read transaction: ending it cannot lose anything. */
-		sqlite3_stmt *c = kb_stmt(k, "COMMIT", NULL);
-		if (c == NULL || sqlite3_step(c) != SQLITE_DONE)
-			sqlite3_exec(kb_sqlite(k), "ROLLBACK", NULL, NULL, NULL);
-		if (c)
-			sqlite3_reset(c);
-	}
+	kb_read_end(k, began);
 	return rc;
 }
 

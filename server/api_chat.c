@@ -57,6 +57,7 @@ typedef struct chat_ctx {
 	char qa_id[MAX_QA_ID_BYTES + 1];
 	double score;
 	char *flow_resume; /* flow position a search interrupted (api_flow.h) */
+	int txn;           /* a read transaction is open (open_bot/close_bot) */
 } chat_ctx;
 
 /* ---------- request checks shared by chat and feedback ---------- */
@@ -119,6 +120,11 @@ static int open_bot(http_req *r, chat_ctx *c, enum MHD_Result *ret)
 		return 0;
 	}
 	mdg_rc rc = app_kb(r->app, &c->k, &err);
+	/* The whole request reads one snapshot: an import switching the bot's
+	 * knowledge base meanwhile is seen wholly or not at all. Ended by
+	 * close_bot. */
+	if (rc == MDG_OK)
+		c->txn = kb_read_begin(c->k, NULL);
 	if (rc == MDG_OK)
 		rc = kb_bot_get(c->k, r->bot, &c->bot, &err);
 	if (rc == MDG_OK && c->bot.active_version == 0)
@@ -142,6 +148,13 @@ static int open_bot(http_req *r, chat_ctx *c, enum MHD_Result *ret)
 		return 0;
 	c->cb = srv_config_bot(r->app->cfg, c->bot.name);
 	return 1;
+}
+
+static void close_bot(chat_ctx *c)
+{
+	if (c->k)
+		kb_read_end(c->k, c->txn);
+	c->txn = 0;
 }
 
 /* Bracket depth outside strings; jansson would accept far deeper input. */
@@ -654,6 +667,7 @@ enum MHD_Result api_chat(http_req *r)
 	ret = http_reply_json_steal(r, MHD_HTTP_OK,
 				    json_pack("{s:s, s:O}", "state", token, "reply", reply));
 out:
+	close_bot(&c);
 	if (rc != MDG_OK)
 		ret = http_reply_rc(r, rc, err);
 	free(token);
@@ -730,6 +744,7 @@ enum MHD_Result api_feedback(http_req *r)
 	turnlog_feedback(r->app->log, &f);
 	ret = http_reply_json_steal(r, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1));
 out:
+	close_bot(&c);
 	if (rc != MDG_OK)
 		ret = http_reply_rc(r, rc, err);
 	kb_qa_free(qa);
