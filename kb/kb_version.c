@@ -9,19 +9,25 @@
 #include "../nlp/norm.h"
 #include "../nlp/synonyms.h"
 
-/* Term -> document frequency, as a growable open-addressing table. */
-typedef struct df_entry {
-	char *term;
-	int64_t df;
+/* A growable open-addressing table of strings with a count each: term ->
+ * document frequency, and the distinct (reading, term) pairs. */
+typedef struct strtab_entry {
+	char *key;
+	int64_t count;
 	int64_t last_doc; /* to count each document once */
-} df_entry;
+} strtab_entry;
+
+typedef struct strtab {
+	strtab_entry *e;
+	size_t cap, n;
+} strtab;
 
 struct kb_version_builder {
 	kb *k;
 	int64_t bot_id, version, ndocs;
 	sqlite3_stmt *ins_fts; /* dynamic table name: owned here */
-	df_entry *tab;
-	size_t tab_cap, tab_n;
+	strtab df;             /* term -> documents containing it */
+	strtab readings;       /* "reading\tterm" pairs seen */
 	char **err;
 };
 
@@ -38,38 +44,57 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-static mdg_rc df_bump(kb_version_builder *b, const char *term, int64_t doc)
+/* Counts key once per document doc (doc 0: count every call). */
+static mdg_rc strtab_bump(strtab *t, const char *key, int64_t doc)
 {
-	if (b->tab_n * 2 >= b->tab_cap) {
-		size_t ncap = b->tab_cap ? b->tab_cap * 2 : 4096;
-		df_entry *nt = calloc(ncap, sizeof *nt);
-		if (nt == NULL)
+	if (t->n * 2 >= t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 4096;
+		strtab_entry *ne = calloc(ncap, sizeof *ne);
+		if (ne == NULL)
 			return MDG_ERR_NOMEM;
-		for (size_t i = 0; i < b->tab_cap; i++) {
-			if (!b->tab[i].term)
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->e[i].key)
 				continue;
-			size_t j = hash_str(b->tab[i].term) & (ncap - 1);
-			while (nt[j].term)
+			size_t j = hash_str(t->e[i].key) & (ncap - 1);
+			while (ne[j].key)
 				j = (j + 1) & (ncap - 1);
-			nt[j] = b->tab[i];
+			ne[j] = t->e[i];
 		}
-		free(b->tab);
-		b->tab = nt;
-		b->tab_cap = ncap;
+		free(t->e);
+		t->e = ne;
+		t->cap = ncap;
 	}
-	size_t j = hash_str(term) & (b->tab_cap - 1);
-	while (b->tab[j].term && strcmp(b->tab[j].term, term) != 0)
-		j = (j + 1) & (b->tab_cap - 1);
-	if (!b->tab[j].term) {
-		if ((b->tab[j].term = strdup(term)) == NULL)
+	size_t j = hash_str(key) & (t->cap - 1);
+	while (t->e[j].key && strcmp(t->e[j].key, key) != 0)
+		j = (j + 1) & (t->cap - 1);
+	if (!t->e[j].key) {
+		if ((t->e[j].key = strdup(key)) == NULL)
 			return MDG_ERR_NOMEM;
-		b->tab_n++;
+		t->n++;
 	}
-	if (b->tab[j].last_doc != doc) {
-		b->tab[j].df++;
-		b->tab[j].last_doc = doc;
+	if (doc == 0 || t->e[j].last_doc != doc) {
+		t->e[j].count++;
+		t->e[j].last_doc = doc;
 	}
 	return MDG_OK;
+}
+
+static int64_t strtab_get(const strtab *t, const char *key)
+{
+	if (t->cap == 0)
+		return 0;
+	size_t j = hash_str(key) & (t->cap - 1);
+	while (t->e[j].key && strcmp(t->e[j].key, key) != 0)
+		j = (j + 1) & (t->cap - 1);
+	return t->e[j].key ? t->e[j].count : 0;
+}
+
+static void strtab_free(strtab *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->e[i].key);
+	free(t->e);
+	memset(t, 0, sizeof *t);
 }
 
 static mdg_rc step_done(kb *k, sqlite3_stmt *st, char **err)
@@ -187,10 +212,9 @@ char *kb_alt_join(const char *alt)
 
 /* Collects the terms of one field into a space-separated set. */
 typedef struct termset {
-	kb_version_builder *b;
+	kb_version_builder *b; /* NULL: terms only (synonym phrases) */
 	mdg_buf *set;   /* " t1 t2 ... " with surrounding spaces for lookup */
 	int64_t doc;
-	sqlite3_stmt *ins_reading;
 	mdg_rc rc;
 } termset;
 
@@ -204,14 +228,15 @@ static int collect_term(void *p, const nlp_term *t)
 	if (ts->rc == MDG_OK && !strstr(ts->set->data, key))
 		ts->rc = mdg_buf_printf(ts->set, "%s ", t->term);
 	if (ts->rc == MDG_OK && ts->b)
-		ts->rc = df_bump(ts->b, t->term, ts->doc);
-	if (ts->rc == MDG_OK && ts->ins_reading && t->reading[0] &&
-	    strcmp(t->reading, "*") != 0) {
-		/* Readings of the surface, in katakana, for kana-only queries. */
-		sqlite3_bind_text(ts->ins_reading, 2, t->reading, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ts->ins_reading, 3, t->term, (int)t->len,
-				  SQLITE_STATIC);
-		ts->rc = step_done(ts->b->k, ts->ins_reading, ts->b->err);
+		ts->rc = strtab_bump(&ts->b->df, t->term, ts->doc);
+	if (ts->rc == MDG_OK && ts->b && t->reading[0] && strcmp(t->reading, "*") != 0) {
+		/* Readings of the surface, in katakana, for kana-only queries;
+		 * written once per distinct pair at commit. */
+		char pair[600];
+		int n = snprintf(pair, sizeof pair, "%s\t%.*s", t->reading, (int)t->len,
+				 t->term);
+		if (n > 0 && (size_t)n < sizeof pair)
+			ts->rc = strtab_bump(&ts->b->readings, pair, 0);
 	}
 	return ts->rc != MDG_OK;
 }
@@ -238,11 +263,27 @@ mdg_rc kb_version_add_qa(kb_version_builder *b, const kb_qa_fields *f, char **er
 	    (rc = nlp_norm(f->keywords, strlen(f->keywords), &nkw, NULL, err)) ||
 	    (rc = nlp_norm(f->category, strlen(f->category), &ncat, NULL, err)))
 		goto out;
+	/* Terms first (the document counter, not the rowid, dedupes df), then
+	 * one INSERT per row. */
+	int64_t doc = ++b->ndocs;
+	termset qs = {.b = b, .set = &qterms, .doc = doc};
+	termset as = {.b = b, .set = &aterms, .doc = doc};
+	termset ds = {.b = b, .set = &dterms, .doc = doc};
+	if ((rc = terms_of(b, nq, &qs)) || (rc = terms_of(b, nalt, &as)) ||
+	    (rc = terms_of(b, nkw, &as)))
+		goto out;
+	/* Document terms include the question-side terms. */
+	if ((qterms.len && (rc = mdg_buf_add(&dterms, qterms.data, qterms.len))) ||
+	    (aterms.len && (rc = mdg_buf_add(&dterms, aterms.data, aterms.len))))
+		goto out;
+	if ((rc = terms_of(b, ncat, &ds)) || (rc = terms_of(b, na, &ds)))
+		goto out;
 	sqlite3_stmt *st = kb_stmt(
 		k,
 		"INSERT INTO qa(version_id, ext_id, question, answer, alt_questions,"
-		" category, department, contact, url, keywords, flow, line)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		" category, department, contact, url, keywords, flow, line,"
+		" qterms, aterms, dterms)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 		err);
 	if (st == NULL) {
 		rc = MDG_ERR_DB;
@@ -256,44 +297,12 @@ mdg_rc kb_version_add_qa(kb_version_builder *b, const kb_qa_fields *f, char **er
 	for (int i = 0; i < 10; i++)
 		sqlite3_bind_text(st, i + 2, vals[i], -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 12, (sqlite3_int64)f->line);
+	sqlite3_bind_text(st, 13, qterms.data ? qterms.data : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, aterms.data ? aterms.data : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, dterms.data ? dterms.data : "", -1, SQLITE_STATIC);
 	if ((rc = step_done(k, st, err)) != MDG_OK)
 		goto out;
 	int64_t rowid = sqlite3_last_insert_rowid(kb_sqlite(k));
-	b->ndocs++;
-
-	sqlite3_stmt *rd = kb_stmt(k,
-				   "INSERT OR IGNORE INTO readings(version_id, "
-				   "reading, term) VALUES(?1, ?2, ?3)",
-				   err);
-	if (rd == NULL) {
-		rc = MDG_ERR_DB;
-		goto out;
-	}
-	sqlite3_bind_int64(rd, 1, b->version);
-	termset qs = {.b = b, .set = &qterms, .doc = rowid, .ins_reading = rd};
-	termset as = {.b = b, .set = &aterms, .doc = rowid, .ins_reading = rd};
-	termset ds = {.b = b, .set = &dterms, .doc = rowid, .ins_reading = rd};
-	if ((rc = terms_of(b, nq, &qs)) || (rc = terms_of(b, nalt, &as)) ||
-	    (rc = terms_of(b, nkw, &as)))
-		goto out;
-	/* Document terms include the question-side terms. */
-	if ((qterms.len && (rc = mdg_buf_add(&dterms, qterms.data, qterms.len))) ||
-	    (aterms.len && (rc = mdg_buf_add(&dterms, aterms.data, aterms.len))))
-		goto out;
-	if ((rc = terms_of(b, ncat, &ds)) || (rc = terms_of(b, na, &ds)))
-		goto out;
-	st = kb_stmt(k, "UPDATE qa SET qterms=?2, dterms=?3, aterms=?4 WHERE id=?1",
-		     err);
-	if (st == NULL) {
-		rc = MDG_ERR_DB;
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, rowid);
-	sqlite3_bind_text(st, 2, qterms.data ? qterms.data : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, dterms.data ? dterms.data : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, aterms.data ? aterms.data : "", -1, SQLITE_STATIC);
-	if ((rc = step_done(k, st, err)) != MDG_OK)
-		goto out;
 	sqlite3_bind_int64(b->ins_fts, 1, rowid);
 	sqlite3_bind_text(b->ins_fts, 2, nq, -1, SQLITE_STATIC);
 	sqlite3_bind_text(b->ins_fts, 3, nalt, -1, SQLITE_STATIC);
@@ -387,15 +396,6 @@ double kb_idf(int64_t df, int64_t ndocs)
 	return log((n - d + 0.5) / (d + 0.5) + 1.0);
 }
 
-static int64_t df_lookup(kb_version_builder *b, const char *term)
-{
-	if (b->tab_cap == 0)
-		return 0;
-	size_t j = hash_str(term) & (b->tab_cap - 1);
-	while (b->tab[j].term && strcmp(b->tab[j].term, term) != 0)
-		j = (j + 1) & (b->tab_cap - 1);
-	return b->tab[j].term ? b->tab[j].df : 0;
-}
 
 /* Stores each question's IDF mass (needs the final document frequencies). */
 static mdg_rc store_qidf(kb_version_builder *b, char **err)
@@ -417,7 +417,7 @@ static mdg_rc store_qidf(kb_version_builder *b, char **err)
 		double sum = 0;
 		char *save = NULL;
 		for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
-			sum += kb_idf(df_lookup(b, t), b->ndocs);
+			sum += kb_idf(strtab_get(&b->df, t), b->ndocs);
 		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
 		sqlite3_bind_double(upd, 2, sum);
 		rc = step_done(k, upd, err);
@@ -437,12 +437,29 @@ mdg_rc kb_version_commit(kb_version_builder *b, int64_t *version, char **err)
 				   err);
 	if (st == NULL)
 		return MDG_ERR_DB;
-	for (size_t i = 0; i < b->tab_cap && rc == MDG_OK; i++) {
-		if (!b->tab[i].term)
+	for (size_t i = 0; i < b->df.cap && rc == MDG_OK; i++) {
+		if (!b->df.e[i].key)
 			continue;
 		sqlite3_bind_int64(st, 1, b->version);
-		sqlite3_bind_text(st, 2, b->tab[i].term, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, b->tab[i].df);
+		sqlite3_bind_text(st, 2, b->df.e[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, b->df.e[i].count);
+		rc = step_done(k, st, err);
+	}
+	st = rc == MDG_OK ? kb_stmt(k,
+				    "INSERT OR IGNORE INTO readings(version_id, reading, term) "
+				    "VALUES(?1, ?2, ?3)",
+				    err)
+			  : NULL;
+	if (rc == MDG_OK && st == NULL)
+		return MDG_ERR_DB;
+	for (size_t i = 0; i < b->readings.cap && rc == MDG_OK; i++) {
+		const char *pair = b->readings.e[i].key;
+		const char *tab = pair ? strchr(pair, '\t') : NULL;
+		if (tab == NULL)
+			continue;
+		sqlite3_bind_int64(st, 1, b->version);
+		sqlite3_bind_text(st, 2, pair, (int)(tab - pair), SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, tab + 1, -1, SQLITE_STATIC);
 		rc = step_done(k, st, err);
 	}
 	if (rc == MDG_OK)
@@ -493,8 +510,7 @@ void kb_version_abort(kb_version_builder *b)
 	if (b == NULL)
 		return;
 	sqlite3_finalize(b->ins_fts);
-	for (size_t i = 0; i < b->tab_cap; i++)
-		free(b->tab[i].term);
-	free(b->tab);
+	strtab_free(&b->df);
+	strtab_free(&b->readings);
 	free(b);
 }
