@@ -74,6 +74,7 @@ static const cfg_desc top_desc[] = {
 	 NULL},
 	{"limits.rate", T_DOUBLE, "5", 0, 1e6, OFF(limits.rate), NULL},
 	{"limits.burst", T_INT, "40", 1, 1000000, OFF(limits.burst), NULL},
+	{"limits.trust_proxy", T_BOOL, "false", 0, 0, OFF(limits.trust_proxy), NULL},
 	{"log", T_SECTION, NULL, 0, 0, 0, NULL},
 	{"log.level", T_ENUM, "info", 0, 0, OFF(log.level), "error|warn|info|debug"},
 	{"log.access", T_BOOL, "false", 0, 0, OFF(log.access), NULL},

@@ -64,6 +64,7 @@ typedef struct srv_config {
 		int max_connections;
 		double rate;            /* requests per second per address; 0 = off */
 		int burst;              /* bucket size */
+		int trust_proxy;        /* client = last X-Forwarded-For address */
 	} limits;
 
 	struct {

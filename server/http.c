@@ -378,6 +378,37 @@ static int admin_gate(http_req *r, enum MHD_Result *ret)
 	return api_admin_authorize(r, ret);
 }
 
+/* Behind a reverse proxy (limits.trust_proxy), the client is the last
+ * address in X-Forwarded-For: the one the proxy itself appended. Earlier
+ * entries come from the client and are not trusted. */
+static void forwarded_address(http_req *r)
+{
+	const char *h = http_header(r, "X-Forwarded-For");
+	if (h == NULL)
+		return;
+	const char *last = strrchr(h, ',');
+	last = last ? last + 1 : h;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	char ip[INET6_ADDRSTRLEN];
+	size_t n = strcspn(last, " \t");
+	if (n == 0 || n >= sizeof ip)
+		return;
+	memcpy(ip, last, n);
+	ip[n] = '\0';
+	unsigned char buf[16];
+	if (inet_pton(AF_INET, ip, buf) == 1) {
+		memcpy(r->addr, buf, 4);
+		r->addrlen = 4;
+	} else if (inet_pton(AF_INET6, ip, buf) == 1) {
+		memcpy(r->addr, buf, 8); /* one bucket per /64, as for direct peers */
+		r->addrlen = 8;
+	} else {
+		return;
+	}
+	snprintf(r->client, sizeof r->client, "%s", ip);
+}
+
 static void client_address(http_req *r)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -399,6 +430,8 @@ static void client_address(http_req *r)
 		r->addrlen = 8;
 		inet_ntop(AF_INET6, &in6->sin6_addr, r->client, sizeof r->client);
 	}
+	if (r->app->cfg->limits.trust_proxy)
+		forwarded_address(r);
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)

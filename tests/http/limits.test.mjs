@@ -222,6 +222,43 @@ test('a slow client is cut by the connection timeout', async () => {
   await stillServing();
 });
 
+test('behind a proxy (limits.trust_proxy), each forwarded client has its own bucket', async () => {
+  const config = writeConfig(dir, `
+database: ${db}
+limits: {rate: 1, burst: 2, trust_proxy: true}
+`, 'proxy.yaml');
+  const s = await startServer({ config });
+  try {
+    const ask = (xff) => chat(s, 'resident', { message: '図書館の開館時間を知りたい' },
+      { 'X-Forwarded-For': xff });
+    // the client may send its own X-Forwarded-For; the proxy appends the real address last
+    assert.equal((await ask('6.6.6.6, 192.0.2.1')).status, 200);
+    assert.equal((await ask('7.7.7.7, 192.0.2.1')).status, 200);
+    assertError(await ask('8.8.8.8, 192.0.2.1'), 429, 'rate_limited', 'third request of 192.0.2.1');
+    assert.equal((await ask('192.0.2.1, 192.0.2.2')).status, 200, 'another client is not limited');
+    assert.equal((await ask('2001:db8::1')).status, 200, 'IPv6 client');
+  } finally {
+    await stopClean(s);
+  }
+});
+
+test('without trust_proxy, X-Forwarded-For is ignored for rate limiting', async () => {
+  const config = writeConfig(dir, `
+database: ${db}
+limits: {rate: 1, burst: 2}
+`, 'noproxy.yaml');
+  const s = await startServer({ config });
+  try {
+    const ask = (xff) => chat(s, 'resident', { message: '図書館の開館時間を知りたい' },
+      { 'X-Forwarded-For': xff });
+    assert.equal((await ask('192.0.2.1')).status, 200);
+    assert.equal((await ask('192.0.2.2')).status, 200);
+    assertError(await ask('192.0.2.3'), 429, 'rate_limited', 'one bucket for the real peer');
+  } finally {
+    await stopClean(s);
+  }
+});
+
 test('too many requests from one address: 429 with Retry-After', async () => {
   const config = writeConfig(dir, `
 database: ${db}
