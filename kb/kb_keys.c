@@ -299,6 +299,7 @@ typedef struct revoke_arg {
 	const char *which;
 	int64_t id;
 	char **err;
+	kb_key_kind kind;
 } revoke_arg;
 
 static mdg_rc do_revoke(kb *k, void *p)
@@ -310,7 +311,7 @@ static mdg_rc do_revoke(kb *k, void *p)
 	char *serr = NULL;
 	sqlite3_stmt *st = kb_stmt(k,
 				   "SELECT id FROM api_keys WHERE revoked_at IS NULL"
-				   " AND (id = ?1 OR prefix = ?2)",
+				   " AND (id = ?1 OR prefix = ?2) AND kind = ?3",
 				   &serr);
 	if (st == NULL) {
 		mdg_rc rc = no_table(k) ? mdg_fail(a->err, MDG_ERR_NOTFOUND,
@@ -321,6 +322,7 @@ static mdg_rc do_revoke(kb *k, void *p)
 	}
 	sqlite3_bind_int64(st, 1, by_id ? num : -1);
 	sqlite3_bind_text(st, 2, by_id ? "" : a->which, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kb_key_kind_name(a->kind), -1, SQLITE_STATIC);
 	int64_t found = 0;
 	int matches = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -329,7 +331,8 @@ static mdg_rc do_revoke(kb *k, void *p)
 	}
 	sqlite3_reset(st);
 	if (matches == 0)
-		return mdg_fail(a->err, MDG_ERR_NOTFOUND, "no valid key '%s'", a->which);
+		return mdg_fail(a->err, MDG_ERR_NOTFOUND, "no valid %s key '%s'",
+				kb_key_kind_name(a->kind), a->which);
 	if (matches > 1)
 		return mdg_fail(a->err, MDG_ERR_INVALID,
 				"'%s' names more than one key; use its id", a->which);
@@ -348,13 +351,14 @@ static mdg_rc do_revoke(kb *k, void *p)
 	return MDG_OK;
 }
 
-mdg_rc kb_keys_revoke(kb *k, const char *which, int64_t *id, char **err)
+mdg_rc kb_keys_revoke(kb *k, kb_key_kind kind, const char *which, int64_t *id,
+		      char **err)
 {
 	if (id)
 		*id = 0;
 	if (which == NULL || which[0] == '\0')
 		return mdg_fail(err, MDG_ERR_INVALID, "no key named");
-	revoke_arg a = {which, 0, err};
+	revoke_arg a = {which, 0, err, kind};
 	mdg_rc rc = kb_write_txn(k, do_revoke, &a, err);
 	if (rc == MDG_OK && id)
 		*id = a.id;

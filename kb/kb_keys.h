@@ -65,9 +65,12 @@ mdg_rc kb_keys_list(kb *k, const char *bot, kb_key_info **out, size_t *n,
 		    char **err);
 void kb_keys_list_free(kb_key_info *v, size_t n);
 
-/* Revokes the key named by which: its numeric id or its prefix as shown
- * by kb_keys_list. MDG_ERR_NOTFOUND if no valid key matches, MDG_ERR_INVALID
- * if a prefix matches more than one. *id (may be NULL) receives its id. */
-mdg_rc kb_keys_revoke(kb *k, const char *which, int64_t *id, char **err);
+/* Revokes the key of the given kind named by which: its numeric id or its
+ * prefix as shown by kb_keys_list (a key of the other kind is never
+ * touched: `token revoke` cannot revoke an API key by mistake).
+ * MDG_ERR_NOTFOUND if no valid key of that kind matches, MDG_ERR_INVALID if
+ * a prefix matches more than one. *id (may be NULL) receives its id. */
+mdg_rc kb_keys_revoke(kb *k, kb_key_kind kind, const char *which, int64_t *id,
+		      char **err);
 
 #endif

@@ -102,7 +102,7 @@ static int key_list(kb_key_kind kind, const char *cmd, int argc, char **argv)
 	return rc == MDG_OK ? 0 : 1;
 }
 
-static int key_revoke(const char *cmd, int argc, char **argv)
+static int key_revoke(kb_key_kind kind, const char *cmd, int argc, char **argv)
 {
 	const char *db = NULL, *which = NULL;
 	int bad = 0;
@@ -130,7 +130,7 @@ static int key_revoke(const char *cmd, int argc, char **argv)
 		return 1;
 	char *err = NULL;
 	int64_t id = 0;
-	mdg_rc rc = kb_keys_revoke(k, which, &id, &err);
+	mdg_rc rc = kb_keys_revoke(k, kind, which, &id, &err);
 	if (rc == MDG_OK)
 		printf("revoked key %lld\n", (long long)id);
 	else
@@ -153,7 +153,7 @@ static int keys_command(kb_key_kind kind, const char *cmd, int argc, char **argv
 	if (strcmp(argv[0], "list") == 0)
 		return key_list(kind, cmd, argc - 1, argv + 1);
 	if (strcmp(argv[0], "revoke") == 0)
-		return key_revoke(cmd, argc - 1, argv + 1);
+		return key_revoke(kind, cmd, argc - 1, argv + 1);
 	fprintf(stderr, "madoguchi %s: unknown action '%s' (create, list, revoke)\n",
 		cmd, argv[0]);
 	return 2;

@@ -138,18 +138,24 @@ int main(void)
 	char prefix[KB_KEY_PREFIX_LEN + 1];
 	snprintf(prefix, sizeof prefix, "%s", key);
 	int64_t rid = 0;
-	CHECK(kb_keys_revoke(k, prefix, &rid, &err) == MDG_OK && rid == id,
+	char *kerr = NULL;
+	CHECK(kb_keys_revoke(k, KB_KEY_ADMIN, prefix, NULL, &kerr) == MDG_ERR_NOTFOUND &&
+		      verify(ro, KB_KEY_API, "staff", key),
+	      "an API key cannot be revoked as an admin token");
+	free(kerr);
+	CHECK(kb_keys_revoke(k, KB_KEY_API, prefix, &rid, &err) == MDG_OK && rid == id,
 	      "revoke by prefix");
 	CHECK(!verify(ro, KB_KEY_API, "staff", key), "revoked key refused");
 	CHECK(verify(ro, KB_KEY_API, "staff", key2), "other key still valid");
-	CHECK(kb_keys_revoke(k, prefix, NULL, NULL) == MDG_ERR_NOTFOUND,
+	CHECK(kb_keys_revoke(k, KB_KEY_API, prefix, NULL, NULL) == MDG_ERR_NOTFOUND,
 	      "revoking twice: not found");
 	char idbuf[32];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)aid);
-	CHECK(kb_keys_revoke(k, idbuf, NULL, NULL) == MDG_OK &&
+	CHECK(kb_keys_revoke(k, KB_KEY_ADMIN, idbuf, NULL, NULL) == MDG_OK &&
 		      !verify(ro, KB_KEY_ADMIN, "staff", admin),
 	      "revoke by id");
-	CHECK(kb_keys_revoke(k, "999", NULL, NULL) == MDG_ERR_NOTFOUND, "unknown id");
+	CHECK(kb_keys_revoke(k, KB_KEY_API, "999", NULL, NULL) == MDG_ERR_NOTFOUND,
+	      "unknown id");
 	CHECK(kb_keys_list(ro, NULL, &v, &n, &err) == MDG_OK && n == 3 &&
 		      v[0].revoked_at[0] == '2',
 	      "revocation listed");
