@@ -754,3 +754,23 @@ out:
 	state_free(&c.st);
 	return ret;
 }
+
+enum MHD_Result api_bot_info(http_req *r)
+{
+	chat_ctx c;
+	memset(&c, 0, sizeof c);
+	enum MHD_Result ret = MHD_YES;
+	if (open_bot(r, &c, &ret)) {
+		json_t *sugg = json_array();
+		for (size_t j = 0; sugg && j < c.cb->suggestions.n; j++)
+			json_array_append_new(sugg, json_string(c.cb->suggestions.v[j]));
+		ret = http_reply_json_steal(
+			r, MHD_HTTP_OK,
+			json_pack("{s:s, s:s, s:s, s:o, s:b}", "id", c.bot.name, "name",
+				  c.cb->name ? c.cb->name : c.bot.name, "greeting",
+				  c.cb->greeting ? c.cb->greeting : "", "suggestions", sugg,
+				  "internal", c.bot.internal));
+	}
+	close_bot(&c);
+	return ret;
+}

@@ -58,6 +58,7 @@ static const route routes[] = {
 	{"chat", "POST", "/v1/bots/*/chat", api_chat, R_API, "POST, OPTIONS"},
 	{"feedback", "POST", "/v1/bots/*/feedback", api_feedback, R_API, "POST, OPTIONS"},
 	{"bots", "GET", "/v1/bots", api_bots_list, R_API, "GET, HEAD, OPTIONS"},
+	{"bot", "GET", "/v1/bots/*", api_bot_info, R_API, "GET, HEAD, OPTIONS"},
 	{"healthz", "GET", "/healthz", api_healthz, 0, "GET, HEAD"},
 	{"readyz", "GET", "/readyz", api_readyz, 0, "GET, HEAD"},
 	{"metrics", "GET", "/metrics", api_metrics, 0, "GET, HEAD"},

@@ -91,6 +91,26 @@ test('internal bot with a valid key answers', async () => {
   assert.equal(fb.status, 200);
 });
 
+test('GET /v1/bots/{bot}: public bots for anyone, internal ones only with their key', async () => {
+  const pub = await get(`${srv.url}/v1/bots/resident`);
+  assert.equal(pub.status, 200);
+  assert.equal(pub.json.id, 'resident');
+  assert.equal(pub.json.internal, false);
+  assert.equal(typeof pub.json.greeting, 'string');
+  assert.ok(Array.isArray(pub.json.suggestions));
+  const anon = await get(`${srv.url}/v1/bots/staff`);
+  assert.equal(anon.status, 401);
+  assert.doesNotMatch(anon.text, SECRET_TEXT);
+  const bad = await get(`${srv.url}/v1/bots/staff`, { Authorization: 'Bearer mdg_wrong' });
+  assert.equal(bad.status, 401);
+  const staff = await get(`${srv.url}/v1/bots/staff`, { Authorization: `Bearer ${key}` });
+  assert.equal(staff.status, 200);
+  assert.equal(staff.json.id, 'staff');
+  assert.equal(staff.json.internal, true);
+  assert.equal((await get(`${srv.url}/v1/bots/nosuchbot`)).status, 404);
+  assert.equal((await post(`${srv.url}/v1/bots/resident`, {})).status, 405);
+});
+
 test('internal bots are never listed; a key does not turn the bot public', async () => {
   const r = await get(`${srv.url}/v1/bots`, { Authorization: `Bearer ${key}` });
   assert.deepEqual(r.json.bots.map((b) => b.id), ['resident']);
