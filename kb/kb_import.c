@@ -74,14 +74,6 @@ typedef struct ctx {
 	size_t idx_cap;
 } ctx;
 
-static uint64_t id_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* Indexes every row's id (first occurrence wins) so duplicate checks and
  * diffs stay linear for large spreadsheets. */
 static mdg_rc id_index_build(ctx *c)
@@ -97,7 +89,7 @@ static mdg_rc id_index_build(ctx *c)
 		const char *id = c->rows[i].cell[COL_ID];
 		if (id == NULL || !id[0])
 			continue;
-		size_t j = id_hash(id) & (cap - 1);
+		size_t j = mdg_hash(id, strlen(id)) & (cap - 1);
 		while (c->idx[j] && strcmp(c->rows[c->idx[j] - 1].cell[COL_ID], id) != 0)
 			j = (j + 1) & (cap - 1);
 		if (!c->idx[j])
@@ -111,7 +103,7 @@ static size_t id_index_find(const ctx *c, const char *id)
 {
 	if (c->idx_cap == 0)
 		return SIZE_MAX;
-	size_t j = id_hash(id) & (c->idx_cap - 1);
+	size_t j = mdg_hash(id, strlen(id)) & (c->idx_cap - 1);
 	while (c->idx[j]) {
 		if (strcmp(c->rows[c->idx[j] - 1].cell[COL_ID], id) == 0)
 			return c->idx[j] - 1;

@@ -263,18 +263,10 @@ typedef struct query {
 	char **err;
 } query;
 
-static uint32_t term_hash(const char *t, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)t[i]) * 16777619u;
-	return h;
-}
-
 /* Id of query term t[0..n), or -1 if the query has no such term. */
 static int term_find(const query *q, const char *t, size_t n)
 {
-	uint32_t j = term_hash(t, n) & (TERM_SLOTS - 1);
+	uint32_t j = (uint32_t)mdg_hash(t, n) & (TERM_SLOTS - 1);
 	while (q->slot[j]) {
 		const char *u = q->terms[q->slot[j] - 1];
 		if (strncmp(u, t, n) == 0 && u[n] == '\0')
@@ -296,7 +288,7 @@ static int term_id(query *q, const char *t)
 	q->terms[q->nterms] = strdup(t);
 	if (q->terms[q->nterms] == NULL)
 		return -1;
-	uint32_t j = term_hash(t, n) & (TERM_SLOTS - 1);
+	uint32_t j = (uint32_t)mdg_hash(t, n) & (TERM_SLOTS - 1);
 	while (q->slot[j])
 		j = (j + 1) & (TERM_SLOTS - 1);
 	q->slot[j] = (short)(q->nterms + 1);

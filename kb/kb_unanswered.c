@@ -37,11 +37,10 @@ typedef struct index_ {
 	size_t used;
 } index_;
 
-static uint64_t fnv(const char *s, size_t n)
+/* Hashes are never 0 here (0 marks an empty slot). */
+static uint64_t nonzero_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	uint64_t h = mdg_hash(s, n);
 	return h ? h : 1;
 }
 
@@ -69,7 +68,7 @@ static int on_term(void *p, const nlp_term *t)
 {
 	term_ctx *c = p;
 	if (c->n < MAX_TERMS)
-		c->h[c->n++] = fnv(t->term, t->len);
+		c->h[c->n++] = nonzero_hash(t->term, t->len);
 	return 0;
 }
 
@@ -90,7 +89,7 @@ static mdg_rc terms_of(kb *k, const char *text, termset *out, char **err)
 		return mdg_fail(err, rc, "term analysis failed");
 	}
 	if (c.n == 0) /* no content word (or unreadable): the text itself */
-		c.h[c.n++] = fnv(norm && rc == MDG_OK ? norm : text,
+		c.h[c.n++] = nonzero_hash(norm && rc == MDG_OK ? norm : text,
 		                 norm && rc == MDG_OK ? nn : strlen(text));
 	free(norm);
 	qsort(c.h, c.n, sizeof *c.h, cmp_u64);

@@ -36,14 +36,6 @@ void kb_version_fts_name(int64_t version, char *buf, size_t n)
 	snprintf(buf, n, "fts_%lld", (long long)version);
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* Counts key once per document doc (doc 0: count every call). */
 static mdg_rc strtab_bump(strtab *t, const char *key, int64_t doc)
 {
@@ -55,7 +47,7 @@ static mdg_rc strtab_bump(strtab *t, const char *key, int64_t doc)
 		for (size_t i = 0; i < t->cap; i++) {
 			if (!t->e[i].key)
 				continue;
-			size_t j = hash_str(t->e[i].key) & (ncap - 1);
+			size_t j = mdg_hash(t->e[i].key, strlen(t->e[i].key)) & (ncap - 1);
 			while (ne[j].key)
 				j = (j + 1) & (ncap - 1);
 			ne[j] = t->e[i];
@@ -64,7 +56,7 @@ static mdg_rc strtab_bump(strtab *t, const char *key, int64_t doc)
 		t->e = ne;
 		t->cap = ncap;
 	}
-	size_t j = hash_str(key) & (t->cap - 1);
+	size_t j = mdg_hash(key, strlen(key)) & (t->cap - 1);
 	while (t->e[j].key && strcmp(t->e[j].key, key) != 0)
 		j = (j + 1) & (t->cap - 1);
 	if (!t->e[j].key) {
@@ -83,7 +75,7 @@ static int64_t strtab_get(const strtab *t, const char *key)
 {
 	if (t->cap == 0)
 		return 0;
-	size_t j = hash_str(key) & (t->cap - 1);
+	size_t j = mdg_hash(key, strlen(key)) & (t->cap - 1);
 	while (t->e[j].key && strcmp(t->e[j].key, key) != 0)
 		j = (j + 1) & (t->cap - 1);
 	return t->e[j].key ? t->e[j].count : 0;

@@ -59,6 +59,15 @@ mdg_rc mdg_fail(char **err, mdg_rc rc, const char *fmt, ...)
 	return rc;
 }
 
+uint64_t mdg_hash(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	return h;
+}
+
 #define MDG_BUF_DEFAULT_LIMIT ((size_t)64 << 20)
 
 mdg_rc mdg_buf_add(mdg_buf *b, const void *p, size_t n)

@@ -7,6 +7,7 @@
 #define MDG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum mdg_rc {
 	MDG_OK = 0,
@@ -35,6 +36,10 @@ const char *mdg_code_name(mdg_rc rc);
  * NULL and *err is NULL: the first error wins) and returns rc. */
 mdg_rc mdg_fail(char **err, mdg_rc rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* FNV-1a hash of n bytes (for the modules' own hash tables; not for
+ * anything an attacker must not be able to collide). */
+uint64_t mdg_hash(const void *p, size_t n);
 
 /* Growable byte buffer with a hard cap. Always NUL-terminated when len>0. */
 typedef struct mdg_buf {

@@ -54,21 +54,13 @@ void ratelimit_free(ratelimit *rl)
 	free(rl);
 }
 
-static uint64_t hash_addr(const unsigned char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
-}
-
 int ratelimit_take(ratelimit *rl, const void *addr, size_t n, double now)
 {
 	if (rl == NULL || rl->rate <= 0)
 		return 0;
 	if (n > 16)
 		n = 16;
-	uint64_t h = hash_addr(addr, n);
+	uint64_t h = mdg_hash(addr, n);
 	pthread_mutex_lock(&rl->lock);
 	bucket *b = NULL, *oldest = NULL;
 	for (size_t i = 0; i < PROBES; i++) {
