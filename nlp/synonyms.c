@@ -11,10 +11,65 @@
 #define SYN_MAX_PHRASES 64
 #define SYN_MAX_PHRASE 200
 
+/* Every phrase seen so far (normalised), to refuse one in two groups:
+ * it would make the meaning of a message depend on the file's order. */
+typedef struct seen_entry {
+	char *phrase;
+	size_t line;
+} seen_entry;
+
+typedef struct seen {
+	seen_entry *e;
+	size_t cap, n;
+} seen;
+
 typedef struct group {
 	char *phrases[SYN_MAX_PHRASES];
 	size_t n;
+	seen *seen;
 } group;
+
+/* Records phrase; if it was already seen, returns that line (else 0). */
+static mdg_rc seen_add(seen *t, const char *phrase, size_t line, size_t *before)
+{
+	*before = 0;
+	if (t->n * 2 >= t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 1024;
+		seen_entry *ne = calloc(ncap, sizeof *ne);
+		if (ne == NULL)
+			return MDG_ERR_NOMEM;
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->e[i].phrase)
+				continue;
+			size_t j = mdg_hash(t->e[i].phrase, strlen(t->e[i].phrase)) & (ncap - 1);
+			while (ne[j].phrase)
+				j = (j + 1) & (ncap - 1);
+			ne[j] = t->e[i];
+		}
+		free(t->e);
+		t->e = ne;
+		t->cap = ncap;
+	}
+	size_t j = mdg_hash(phrase, strlen(phrase)) & (t->cap - 1);
+	while (t->e[j].phrase && strcmp(t->e[j].phrase, phrase) != 0)
+		j = (j + 1) & (t->cap - 1);
+	if (t->e[j].phrase) {
+		*before = t->e[j].line;
+		return MDG_OK;
+	}
+	if ((t->e[j].phrase = strdup(phrase)) == NULL)
+		return MDG_ERR_NOMEM;
+	t->e[j].line = line;
+	t->n++;
+	return MDG_OK;
+}
+
+static void seen_free(seen *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->e[i].phrase);
+	free(t->e);
+}
 
 static void group_clear(group *g)
 {
@@ -40,7 +95,18 @@ static mdg_rc group_add(group *g, const char *s, size_t len, const char *path,
 	if (p == NULL)
 		return MDG_ERR_NOMEM;
 	g->phrases[g->n++] = p;
-	return MDG_OK;
+	char *norm = NULL;
+	size_t before = 0;
+	mdg_rc rc = nlp_norm(s, len, &norm, NULL, err);
+	if (rc == MDG_OK)
+		rc = seen_add(g->seen, norm, line, &before);
+	if (rc == MDG_OK && before)
+		rc = mdg_fail(err, MDG_ERR_INVALID,
+			      "%s:%zu: '%s' is already listed at line %zu (a phrase "
+			      "belongs to one group)",
+			      path, line, p, before);
+	free(norm);
+	return rc;
 }
 
 /* "a=b=c" -> three phrases (whitespace around '=' trimmed). */
@@ -72,7 +138,8 @@ mdg_rc nlp_synonyms_load(const char *path, nlp_syn_group_cb cb, void *ctx,
 		return mdg_fail(err, MDG_ERR_IO, "%s: cannot open synonym file", path);
 	yaml_parser_t parser;
 	yaml_event_t ev;
-	group g = {0};
+	seen seen_phrases = {0};
+	group g = {.seen = &seen_phrases};
 	mdg_rc rc = MDG_OK;
 	int depth = 0, done = 0;
 	size_t ngroups = 0, line = 0;
@@ -146,6 +213,7 @@ mdg_rc nlp_synonyms_load(const char *path, nlp_syn_group_cb cb, void *ctx,
 		yaml_event_delete(&ev);
 	}
 	group_clear(&g);
+	seen_free(&seen_phrases);
 	yaml_parser_delete(&parser);
 	fclose(f);
 	return rc;

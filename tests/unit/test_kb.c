@@ -265,6 +265,29 @@ int main(void)
 	kb_report_free(rep);
 	sheet_free(ex);
 
+	/* Synonym dictionary: a phrase in two groups is refused, with its line. */
+	{
+		char syn[] = "/tmp/mdg-test-syn-XXXXXX";
+		int sfd = mkstemp(syn);
+		const char yaml[] = "- [パスワード, PW]\n- [暗証番号, ＰＷ]\n";
+		CHECK(sfd >= 0 && write(sfd, yaml, sizeof yaml - 1) == (ssize_t)(sizeof yaml - 1),
+		      "synonym file written");
+		close(sfd);
+		kb_import_opts so2 = {.synonyms_path = syn};
+		sheet *ss = make_sheet(1, rows);
+		char *se = NULL;
+		kb_report *sr = NULL;
+		CHECK(kb_import(k, "syn", ss, &so2, &sr, &se) == MDG_ERR_INVALID && se &&
+			      strstr(se, ":2: 'ＰＷ' is already listed at line 1"),
+		      "a synonym phrase in two groups is refused with file and line");
+		CHECK(kb_bot_get(k, "syn", &(kb_bot){0}, NULL) == MDG_ERR_NOTFOUND,
+		      "nothing imported when the synonym file is invalid");
+		kb_report_free(sr);
+		free(se);
+		sheet_free(ss);
+		unlink(syn);
+	}
+
 	/* One dictionary per database. */
 	nlp_model *other = NULL;
 	kb *k2 = NULL;
