@@ -590,7 +590,9 @@ test('stats: conversations, messages, shares, per day, top Q&A, helpful / not he
   }
   const s = await eventually(async () => {
     const r = (await admin('GET', '/v1/admin/bots/town/stats?days=7', { tok: tokTown })).json;
-    return r.feedback.length === 2 && r.totals.messages === 13 ? r : null;
+    // all three feedback rows written (the turn log writes in the background)
+    const votes = r.feedback.reduce((n, f) => n + f.helpful + f.not_helpful, 0);
+    return votes === 3 && r.totals.messages === 13 ? r : null;
   }, 'stats with feedback');
   // 8 unanswered + 2 answered in the script, 1 answered after the import, 2 now.
   assert.equal(s.totals.messages, 13);
