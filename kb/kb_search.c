@@ -813,7 +813,6 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			s *= CATEGORY_BOOST;
 		h->rowid = ids[i];
 		h->score = s;
-		h->coverage = total > 0 ? dcov / total : 0;
 		h->ext_id = strdup((const char *)sqlite3_column_text(st, 0));
 		h->question = strdup((const char *)sqlite3_column_text(st, 1));
 		h->category = strdup(cat);
@@ -935,8 +934,7 @@ static mdg_rc search_txn(kb *k, const char *bot, const char *text, size_t tlen,
 	if (rc == MDG_OK && search_debug())
 		fprintf(stderr, "FEAT %.4f %.4f %.4f %d\n",
 			res->nhits ? res->hits[0].score : 0,
-			res->nhits > 1 ? res->hits[1].score : 0,
-			res->nhits ? res->hits[0].coverage : 0, q->ncon);
+			res->nhits > 1 ? res->hits[1].score : 0, res->known_share, q->ncon);
 out:
 	query_free(q);
 	free(q->norm);

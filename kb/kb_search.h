@@ -53,7 +53,6 @@ typedef struct kb_hit {
 	char *category;
 	char *flow;     /* "" when none */
 	double score;   /* re-ranked score, 0..~1.2 */
-	double coverage; /* IDF share of the message found in this Q&A, 0..1 */
 } kb_hit;
 
 typedef struct kb_result {

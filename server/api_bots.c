@@ -7,6 +7,15 @@
 #include "log.h"
 #include "metrics.h"
 
+json_t *api_bot_presentation(const char *id, const cfg_bot *b)
+{
+	json_t *sugg = json_array();
+	for (size_t j = 0; sugg && j < b->suggestions.n; j++)
+		json_array_append_new(sugg, json_string(b->suggestions.v[j]));
+	return json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name", b->name ? b->name : id,
+			 "greeting", b->greeting ? b->greeting : "", "suggestions", sugg);
+}
+
 enum MHD_Result api_bots_list(http_req *r)
 {
 	kb *k = NULL;
@@ -26,15 +35,9 @@ enum MHD_Result api_bots_list(http_req *r)
 		/* Staff bots are not advertised, nor bots with nothing to say. */
 		if (bots[i].internal || bots[i].active_version == 0)
 			continue;
-		const cfg_bot *b = srv_config_bot(r->app->cfg, bots[i].name);
-		json_t *sugg = json_array();
-		for (size_t j = 0; sugg && j < b->suggestions.n; j++)
-			json_array_append_new(sugg, json_string(b->suggestions.v[j]));
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "id",
-						     bots[i].name, "name",
-						     b->name ? b->name : bots[i].name,
-						     "greeting", b->greeting ? b->greeting : "",
-						     "suggestions", sugg));
+		json_array_append_new(
+			arr, api_bot_presentation(bots[i].name,
+						  srv_config_bot(r->app->cfg, bots[i].name)));
 	}
 	free(bots);
 	return http_reply_json_steal(r, MHD_HTTP_OK, json_pack("{s:o}", "bots", arr));

@@ -2,7 +2,14 @@
 #ifndef SRV_API_BOTS_H
 #define SRV_API_BOTS_H
 
+#include <jansson.h>
+
+#include "config.h"
 #include "http.h"
+
+/* A bot's presentation {id, name, greeting, suggestions} from its config
+ * (name defaults to the id); a new reference, NULL on allocation failure. */
+json_t *api_bot_presentation(const char *id, const cfg_bot *b);
 
 /* Public bots with an active knowledge base: id, name, greeting,
  * suggestions. Internal bots are never listed. */

@@ -25,6 +25,7 @@
 #include "../kb/kb_search.h"
 #include "../nlp/mask.h"
 #include "../nlp/norm.h"
+#include "api_bots.h"
 #include "api_flow.h"
 #include "log.h"
 #include "metrics.h"
@@ -761,15 +762,10 @@ enum MHD_Result api_bot_info(http_req *r)
 	memset(&c, 0, sizeof c);
 	enum MHD_Result ret = MHD_YES;
 	if (open_bot(r, &c, &ret)) {
-		json_t *sugg = json_array();
-		for (size_t j = 0; sugg && j < c.cb->suggestions.n; j++)
-			json_array_append_new(sugg, json_string(c.cb->suggestions.v[j]));
-		ret = http_reply_json_steal(
-			r, MHD_HTTP_OK,
-			json_pack("{s:s, s:s, s:s, s:o, s:b}", "id", c.bot.name, "name",
-				  c.cb->name ? c.cb->name : c.bot.name, "greeting",
-				  c.cb->greeting ? c.cb->greeting : "", "suggestions", sugg,
-				  "internal", c.bot.internal));
+		json_t *j = api_bot_presentation(c.bot.name, c.cb);
+		if (j)
+			json_object_set_new(j, "internal", json_boolean(c.bot.internal));
+		ret = http_reply_json_steal(r, MHD_HTTP_OK, j);
 	}
 	close_bot(&c);
 	return ret;
