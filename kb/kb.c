@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../nlp/fts5_mecab.h"
+#include "kb_fts_score.h"
 
 #define KB_SCHEMA_VERSION "1"
 #define KB_STMT_CACHE 48
@@ -163,6 +164,8 @@ mdg_rc kb_open(const char *path, nlp_model *model, int flags, kb **out,
 	if ((rc = nlp_tagger_new(model, &k->tagger, err)) != MDG_OK)
 		goto fail;
 	if ((rc = nlp_fts5_register(k->db, model, k->tagger, err)) != MDG_OK)
+		goto fail;
+	if ((rc = kb_fts_score_register(k->db, err)) != MDG_OK)
 		goto fail;
 	if (!(flags & KB_OPEN_READONLY)) {
 		rc = kb_exec(k,

@@ -11,6 +11,7 @@
 
 #include "../nlp/fts5_mecab.h"
 #include "../nlp/norm.h"
+#include "kb_fts_score.h"
 #include "kb_version.h"
 
 #define MAX_TOKENS 256     /* terms taken from one message */
@@ -21,13 +22,15 @@
 #define TERM_SLOTS 2048    /* hash slots for them (power of two, > 2x) */
 #define FTS_LIMIT 50       /* candidates re-ranked */
 #define FTS_POSTINGS_BUDGET 1.0 /* postings searched, x the number of Q&A ... */
+#define FTS_POSTINGS_CAP 8000.0 /* ... and at most this many (a latency bound) */
 #define FTS_MIN_TERMS 3         /* ... but at least this many rarest terms */
 #define KANA_RUN_MIN 3     /* hiragana run length worth reading-matching */
 #define KANA_RUN_MAX 48
 #define READING_MAX 12     /* longest reading piece, in characters */
 
-/* Field weights for bm25: question, alt, keywords, category, answer. */
-#define BM25_WEIGHTS "4.0, 3.0, 2.0, 1.0, 1.0"
+/* Field weights for candidate scoring (mdg_score): question, alt,
+ * keywords, category, answer. */
+static const double fts_weights[KB_FTS_COLUMNS] = {4.0, 3.0, 2.0, 1.0, 1.0};
 
 /* Re-ranking mixture (sums to 1): coverage of the message by the question
  * fields, by the whole Q&A, share of the question explained by the
@@ -211,8 +214,8 @@ static mdg_rc cache_load(kb *k, int64_t version, search_cache **out, char **err)
 	char name[32], sql[256];
 	kb_version_fts_name(version, name, sizeof name);
 	snprintf(sql, sizeof sql,
-		 "SELECT rowid, bm25(%s, " BM25_WEIGHTS ") AS r FROM %s "
-		 "WHERE %s MATCH ?1 ORDER BY r LIMIT %d",
+		 "SELECT rowid, mdg_score(%s, ?2) AS r FROM %s "
+		 "WHERE %s MATCH ?1 ORDER BY r DESC LIMIT %d",
 		 name, name, name, FTS_LIMIT);
 	if (sqlite3_prepare_v3(kb_sqlite(k), sql, -1, SQLITE_PREPARE_PERSISTENT,
 			       &c->fts, NULL) != SQLITE_OK) {
@@ -639,10 +642,23 @@ static mdg_rc load_idf(query *q)
 	return MDG_OK;
 }
 
-/* FTS5 query: the OR of every known term, each quoted as one phrase. */
-static mdg_rc fts_query(query *q, mdg_buf *b)
+/* Adds one more phrase's IDF to the mdg_score parameters; a query with
+ * more phrases than they hold stops growing. */
+static int fts_param(kb_fts_params *p, double idf)
+{
+	if (p->nphrases >= KB_FTS_MAX_PHRASES)
+		return 0;
+	p->idf[p->nphrases++] = idf;
+	return 1;
+}
+
+/* FTS5 query: the OR of every known term, each quoted as one phrase, and
+ * the matching mdg_score parameters. */
+static mdg_rc fts_query(query *q, mdg_buf *b, kb_fts_params *p)
 {
 	mdg_rc rc = MDG_OK;
+	memcpy(p->weight, fts_weights, sizeof p->weight);
+	p->nphrases = 0;
 	/* Compounds of adjacent words in the message (see nlp_bigram). */
 	for (int i = 0; i + 1 < q->ntok && rc == MDG_OK; i++) {
 		const token *x = &q->tok[i], *y = &q->tok[i + 1];
@@ -651,8 +667,8 @@ static mdg_rc fts_query(query *q, mdg_buf *b)
 		char bg[NLP_BIGRAM_MAX];
 		size_t n = nlp_bigram(x->term, strlen(x->term), y->term, strlen(y->term),
 				      bg, sizeof bg);
-		if (n == 0 || memchr(bg, '"', n))
-			continue;
+		if (n == 0 || memchr(bg, '"', n) || !fts_param(p, -1))
+			continue; /* -1: mdg_score counts a compound's documents */
 		rc = mdg_buf_printf(b, "%s\"%s\"", b->len ? " OR " : "", bg);
 	}
 	/* FTS5 scores every document containing any searched term, so the
@@ -671,10 +687,12 @@ static mdg_rc fts_query(query *q, mdg_buf *b)
 		order[j] = v;
 	}
 	double budget = FTS_POSTINGS_BUDGET * (double)q->cache->ndocs, used = 0;
+	if (budget > FTS_POSTINGS_CAP)
+		budget = FTS_POSTINGS_CAP;
 	for (int r = 0; r < n && rc == MDG_OK; r++) {
 		int i = order[r];
 		used += (double)q->df[i];
-		if (r >= FTS_MIN_TERMS && used > budget)
+		if ((r >= FTS_MIN_TERMS && used > budget) || !fts_param(p, q->idf[i]))
 			break;
 		if (b->len)
 			rc = mdg_buf_adds(b, " OR ");
@@ -727,7 +745,8 @@ static void hit_free(kb_hit *h)
 static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 {
 	mdg_buf fq = {0};
-	mdg_rc rc = fts_query(q, &fq);
+	kb_fts_params par;
+	mdg_rc rc = fts_query(q, &fq, &par);
 	if (rc != MDG_OK || fq.len == 0) {
 		mdg_buf_free(&fq);
 		return rc;
@@ -749,15 +768,21 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 	sqlite3_stmt *fts = q->cache->fts;
 	sqlite3_reset(fts);
 	sqlite3_bind_text(fts, 1, fq.data, (int)fq.len, SQLITE_STATIC);
+	sqlite3_bind_blob(fts, 2, &par, (int)kb_fts_params_size(&par), SQLITE_STATIC);
 	int64_t ids[FTS_LIMIT];
 	double bm[FTS_LIMIT];
-	int n = 0, r;
+	int n = 0, r = SQLITE_ROW;
 	while (n < FTS_LIMIT && (r = sqlite3_step(fts)) == SQLITE_ROW) {
 		ids[n] = sqlite3_column_int64(fts, 0);
-		bm[n++] = -sqlite3_column_double(fts, 1);
+		bm[n++] = sqlite3_column_double(fts, 1);
 	}
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = mdg_fail(q->err, MDG_ERR_DB, "search: %s",
+			      sqlite3_errmsg(kb_sqlite(q->k)));
 	sqlite3_reset(fts);
 	mdg_buf_free(&fq);
+	if (rc != MDG_OK)
+		return rc;
 	if (n == 0)
 		return MDG_OK;
 	double total = 0;

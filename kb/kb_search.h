@@ -4,11 +4,12 @@
  *    hiragana runs MeCab cannot read are matched against the readings of
  *    the knowledge base's own vocabulary (「じどうしゃぜい」→ 自動車 税);
  *    synonym phrases found in the message add their alternatives.
- * 2. FTS5 OR-query over all terms, bm25 with field weights (question and
+ * 2. FTS5 OR-query over the rarest terms (within a postings budget), scored
+ *    by mdg_score (kb_fts_score.h: BM25 with field weights, question and
  *    alternative questions above keywords, category and answer), top 50.
  * 3. Re-rank by query–question similarity: IDF-weighted coverage of the
  *    message's concepts by the question fields and by the whole Q&A, the
- *    share of the question the message covers, and the bm25 score.
+ *    share of the question the message covers, and the FTS5 score.
  * 4. Decision from the top score and its margin over the runner-up:
  *    answer, candidates ("did you mean", top 3) or none (general counter);
  *    a message mostly made of words the knowledge base has never seen

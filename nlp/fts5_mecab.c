@@ -102,8 +102,7 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 	return rc == MDG_OK ? SQLITE_OK : SQLITE_ERROR;
 }
 
-mdg_rc nlp_fts5_register(sqlite3 *db, nlp_model *model, nlp_tagger *shared,
-			 char **err)
+mdg_rc nlp_fts5_api(sqlite3 *db, fts5_api **out, char **err)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *st = NULL;
@@ -115,6 +114,17 @@ mdg_rc nlp_fts5_register(sqlite3 *db, nlp_model *model, nlp_tagger *shared,
 	sqlite3_finalize(st);
 	if (api == NULL || api->iVersion < 2)
 		return mdg_fail(err, MDG_ERR_DB, "FTS5 API not available");
+	*out = api;
+	return MDG_OK;
+}
+
+mdg_rc nlp_fts5_register(sqlite3 *db, nlp_model *model, nlp_tagger *shared,
+			 char **err)
+{
+	fts5_api *api;
+	mdg_rc rc = nlp_fts5_api(db, &api, err);
+	if (rc != MDG_OK)
+		return rc;
 	registration *reg = calloc(1, sizeof *reg);
 	if (reg == NULL)
 		return MDG_ERR_NOMEM;

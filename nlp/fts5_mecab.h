@@ -22,6 +22,9 @@
 size_t nlp_bigram(const char *a, size_t an, const char *b, size_t bn, char *out,
 		  size_t cap);
 
+/* The connection's FTS5 extension API (version 2 or later). */
+mdg_rc nlp_fts5_api(sqlite3 *db, fts5_api **out, char **err);
+
 /* Registers the tokenizer "mecab" on db. The model must outlive db. With
  * shared == NULL each FTS5 table instance creates its own tagger; otherwise
  * every instance uses shared (the connection's own tagger, which must

@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include "../../kb/kb_fts_score.h"
+#include "../../kb/kb_version.h"
 #include "../../nlp/fts5_mecab.h"
 #include "../../nlp/norm.h"
 #include "../../nlp/tok.h"
@@ -129,6 +131,68 @@ static void fts5_tests(void)
 	nlp_model_close(m);
 }
 
+/* Scores of the rows matching `match` with params p, by rowid (0 where a
+ * row did not match); returns the step's final result code. */
+static int scores(sqlite3 *db, const char *match, const kb_fts_params *p,
+		  double out[4])
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(db, "SELECT rowid, mdg_score(s, ?2) FROM s WHERE s MATCH ?1",
+			   -1, &st, NULL);
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, p, (int)kb_fts_params_size(p), SQLITE_STATIC);
+	memset(out, 0, 4 * sizeof *out);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		out[sqlite3_column_int(st, 0) & 3] = sqlite3_column_double(st, 1);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void score_tests(void)
+{
+	nlp_model *m = NULL;
+	if (nlp_model_open(NULL, &m, NULL) != MDG_OK)
+		return;
+	sqlite3 *db = NULL;
+	sqlite3_open(":memory:", &db);
+	CHECK(nlp_fts5_register(db, m, NULL, NULL) == MDG_OK &&
+		      kb_fts_score_register(db, NULL) == MDG_OK,
+	      "mdg_score registered");
+	int rc = sqlite3_exec(
+		db,
+		"CREATE VIRTUAL TABLE s USING fts5(question, alt, keywords, category,"
+		" answer, tokenize='mecab', content='');"
+		"INSERT INTO s(rowid, question, alt, keywords, category, answer) VALUES"
+		"(1, '自動車税の納付方法', '', '', '税', '銀行で払えます'),"
+		"(2, '住所の変更', '', '', '届出', '自動車税の通知も変わります'),"
+		"(3, '自動車税の納付期限', '', '', '税', '納付は5月末まで。納付書で');",
+		NULL, NULL, NULL);
+	CHECK(rc == SQLITE_OK, "contentless table with five columns");
+	kb_fts_params p = {.weight = {4, 3, 2, 1, 1}, .nphrases = 1, .idf = {1.0}};
+	double s[4];
+	CHECK(scores(db, "\"自動車\"", &p, s) == SQLITE_DONE && s[1] > s[2] && s[2] > 0,
+	      "a question match outscores an answer match");
+	p.nphrases = 2;
+	p.idf[1] = 0.5;
+	CHECK(scores(db, "\"自動車\" OR \"納付\"", &p, s) == SQLITE_DONE &&
+		      s[3] > s[1] && s[1] > s[2],
+	      "more phrases and more occurrences score higher");
+	double given[4];
+	p.idf[1] = kb_idf(2, 3);
+	scores(db, "\"自動車\" OR \"納付\"", &p, given);
+	p.idf[1] = -1;
+	CHECK(scores(db, "\"自動車\" OR \"納付\"", &p, s) == SQLITE_DONE &&
+		      s[3] == given[3] && s[1] == given[1],
+	      "a negative idf is counted from the index");
+	p.nphrases = 1;
+	CHECK(scores(db, "\"自動車\" OR \"納付\"", &p, s) == SQLITE_ERROR &&
+		      strstr(sqlite3_errmsg(db), "do not fit"),
+	      "parameters for another query are an error, not a wrong score");
+	sqlite3_close(db);
+	nlp_model_close(m);
+}
+
 int main(void)
 {
 	dictionary_tests("/var/lib/mecab/dic/unidic", NLP_DICT_UNIDIC);
@@ -140,5 +204,6 @@ int main(void)
 	CHECK(err && strstr(err, "/nonexistent/dic"), "error names the directory");
 	free(err);
 	fts5_tests();
+	score_tests();
 	return tap_done();
 }
