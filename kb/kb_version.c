@@ -458,7 +458,13 @@ mdg_rc kb_version_commit(kb_version_builder *b, int64_t *version, char **err)
 		rc = store_qidf(b, err);
 	if (rc != MDG_OK)
 		return rc;
-	char sql[512];
+	char sql[512], name[32];
+	/* One index segment: a search then reads each term's postings from
+	 * one b-tree instead of merging the segments the import flushed. */
+	kb_version_fts_name(b->version, name, sizeof name);
+	snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES('optimize')", name, name);
+	if ((rc = kb_exec(k, sql, err)) != MDG_OK)
+		return rc;
 	snprintf(sql, sizeof sql,
 		 "UPDATE versions SET n_qa=%lld WHERE id=%lld;"
 		 "UPDATE bots SET previous_version=active_version, "
