@@ -12,6 +12,7 @@
 #include "../nlp/fts5_mecab.h"
 #include "../nlp/norm.h"
 #include "kb_fts_score.h"
+#include "kb_rcache.h"
 #include "kb_version.h"
 
 #define MAX_TOKENS 256     /* terms taken from one message */
@@ -20,6 +21,7 @@
 #define MAX_ALT_TERMS 8    /* terms per alternative */
 #define MAX_TERMS 1024     /* distinct terms in one analysed query */
 #define TERM_SLOTS 2048    /* hash slots for them (power of two, > 2x) */
+#define SEARCH_VERSIONS 8   /* versions' search data kept per connection */
 #define FTS_LIMIT 30 /* candidates re-ranked (10 already score the same on the dev set) */
 #define FTS_POSTINGS_BUDGET 1.0 /* postings searched, x the number of Q&A ... */
 #define FTS_POSTINGS_CAP 8000.0 /* ... and at most this many (a latency bound) */
@@ -139,14 +141,76 @@ static int grp_cmp(const void *a, const void *b, void *arg)
 	return phr[*(const int *)a].grp - phr[*(const int *)b].grp;
 }
 
+/* The connection's caches: the search data of the versions searched last
+ * (several bots share a connection) and, if enabled, recent results. */
+typedef struct search_caches {
+	search_cache *v[SEARCH_VERSIONS]; /* most recently used first */
+	size_t n;
+	kb_rcache *results;
+} search_caches;
+
+static void caches_free(void *p)
+{
+	search_caches *cs = p;
+	if (cs == NULL)
+		return;
+	for (size_t i = 0; i < cs->n; i++)
+		cache_free(cs->v[i]);
+	kb_rcache_free(cs->results);
+	free(cs);
+}
+
+static search_caches *caches_of(kb *k)
+{
+	search_caches *cs = kb_cache_get(k, KB_CACHE_SEARCH);
+	if (cs == NULL && (cs = calloc(1, sizeof *cs)) != NULL)
+		kb_cache_set(k, KB_CACHE_SEARCH, cs, caches_free);
+	return cs;
+}
+
+mdg_rc kb_search_cache_results(kb *k, size_t entries)
+{
+	search_caches *cs = caches_of(k);
+	if (cs == NULL)
+		return MDG_ERR_NOMEM;
+	kb_rcache_free(cs->results);
+	cs->results = NULL;
+	if (entries > 0 && (cs->results = kb_rcache_new(entries)) == NULL)
+		return MDG_ERR_NOMEM;
+	return MDG_OK;
+}
+
+static mdg_rc cache_build(kb *k, int64_t version, search_cache **out, char **err);
+
+/* The search data of version, loaded on first use. */
 static mdg_rc cache_load(kb *k, int64_t version, search_cache **out, char **err)
 {
-	search_cache *c = kb_cache_get(k, KB_CACHE_SEARCH);
-	if (c && c->version == version) {
-		*out = c;
-		return MDG_OK;
+	search_caches *cs = caches_of(k);
+	if (cs == NULL)
+		return MDG_ERR_NOMEM;
+	size_t i = 0;
+	while (i < cs->n && cs->v[i]->version != version)
+		i++;
+	search_cache *c = NULL;
+	if (i < cs->n) {
+		c = cs->v[i];
+	} else {
+		mdg_rc rc = cache_build(k, version, &c, err);
+		if (rc != MDG_OK)
+			return rc;
+		if (cs->n == SEARCH_VERSIONS)
+			cache_free(cs->v[--cs->n]);
+		i = cs->n++;
 	}
-	c = calloc(1, sizeof *c);
+	memmove(cs->v + 1, cs->v, i * sizeof *cs->v);
+	cs->v[0] = c;
+	*out = c;
+	return MDG_OK;
+}
+
+static mdg_rc cache_build(kb *k, int64_t version, search_cache **out, char **err)
+{
+	search_cache *c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return MDG_ERR_NOMEM;
 	c->version = version;
@@ -222,7 +286,6 @@ static mdg_rc cache_load(kb *k, int64_t version, search_cache **out, char **err)
 		rc = mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
 		goto fail;
 	}
-	kb_cache_set(k, KB_CACHE_SEARCH, c, cache_free);
 	*out = c;
 	return MDG_OK;
 fail:
@@ -945,6 +1008,14 @@ static mdg_rc search_txn(kb *k, const char *bot, const char *text, size_t tlen,
 		rc = mdg_fail(err, MDG_ERR_INVALID, "message is empty");
 		goto out;
 	}
+	search_caches *cs = caches_of(k);
+	kb_rcache *results = cs && !search_debug() ? cs->results : NULL;
+	kb_result *cached = results ? kb_rcache_get(results, q->version, q->norm, o) : NULL;
+	if (cached) {
+		kb_result_free(res);
+		res = cached;
+		goto out;
+	}
 	if ((rc = cache_load(k, q->version, &q->cache, err)) != MDG_OK)
 		goto out;
 	rc = nlp_tagger_terms(kb_tagger(k), q->norm, q->nlen, add_token, q);
@@ -956,6 +1027,8 @@ static mdg_rc search_txn(kb *k, const char *bot, const char *text, size_t tlen,
 		rc = load_idf(q);
 	if (rc == MDG_OK)
 		rc = rank(q, o, res);
+	if (rc == MDG_OK && results)
+		kb_rcache_put(results, q->version, q->norm, o, res);
 	if (rc == MDG_OK && search_debug())
 		fprintf(stderr, "FEAT %.4f %.4f %.4f %d\n",
 			res->nhits ? res->hits[0].score : 0,

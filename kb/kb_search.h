@@ -63,6 +63,7 @@ typedef struct kb_result {
 	int64_t version; /* knowledge-base version searched */
 	double known_share; /* IDF share of the message the knowledge base knows */
 	char *norm_query; /* the normalised message */
+	int cached; /* 1: a copy from the connection's result cache */
 } kb_result;
 
 /* Searches bot's active version. MDG_ERR_NOTFOUND for an unknown bot or one
@@ -71,6 +72,10 @@ typedef struct kb_result {
 mdg_rc kb_search(kb *k, const char *bot, const char *query, size_t qlen,
 		 const kb_search_opts *o, kb_result **out, char **err);
 void kb_result_free(kb_result *r);
+
+/* Keeps the results of up to `entries` recent distinct messages on this
+ * connection (kb_rcache.h); 0, the default, turns the cache off. */
+mdg_rc kb_search_cache_results(kb *k, size_t entries);
 
 /* A whole Q&A row of a version. Strings are owned by the struct. */
 typedef struct kb_qa {

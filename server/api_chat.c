@@ -514,6 +514,7 @@ static enum MHD_Result search_turn(chat_ctx *c, const char *msg, size_t len,
 	}
 	if (*rc != MDG_OK)
 		return MHD_YES; /* the caller replies */
+	metrics_search(res->cached);
 	free(c->logged_query);
 	c->logged_query = NULL;
 	if (res->norm_query &&

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../kb/kb_search.h"
 #include "log.h"
 
 #ifndef MDG_DATADIR
@@ -39,6 +40,8 @@ mdg_rc app_kb(srv_app *a, kb **out, char **err)
 	}
 	kb *k = NULL;
 	mdg_rc rc = kb_open(a->cfg->database, a->model, KB_OPEN_READONLY, &k, err);
+	if (rc == MDG_OK && (rc = kb_search_cache_results(k, (size_t)a->cfg->search_cache)) != MDG_OK)
+		kb_close(k);
 	if (rc != MDG_OK)
 		return rc;
 	pthread_mutex_lock(&a->kb_lock);

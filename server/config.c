@@ -58,6 +58,7 @@ static const cfg_desc top_desc[] = {
 	{"listen", T_STR, "127.0.0.1:8080", 0, 0, OFF(listen), NULL},
 	{"database", T_STR, NULL, 0, 0, OFF(database), NULL},
 	{"threads", T_INT, "4", 1, 64, OFF(threads), NULL},
+	{"search_cache", T_INT, "1024", 0, 1 << 20, OFF(search_cache), NULL},
 	{"web_root", T_STR, NULL, 0, 0, OFF(web_root), NULL},
 	{"secret", T_STR, NULL, 0, 0, OFF(secret), NULL},
 	{"secret_file", T_STR, NULL, 0, 0, OFF(secret_file), NULL},

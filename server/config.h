@@ -50,6 +50,7 @@ typedef struct srv_config {
 	char *listen;   /* "ADDR:PORT", "[v6]:PORT" */
 	char *database;
 	int threads;
+	int search_cache;  /* recent results kept per worker thread (0: off) */
 	char *web_root;    /* NULL: "web" of the working directory or the source tree */
 	char *secret;      /* state signing secret (>= 32 characters) */
 	char *secret_file; /* ... or a file holding it, created if missing */

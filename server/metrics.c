@@ -28,6 +28,7 @@ static atomic_uint_fast64_t requests[MAX_ROUTES][NSTATUS + 1];
 static atomic_uint_fast64_t latency[MAX_ROUTES][NBUCKETS + 1];
 static atomic_uint_fast64_t latency_sum_us[MAX_ROUTES];
 static atomic_uint_fast64_t replies[NREPLY];
+static atomic_uint_fast64_t searches[2]; /* miss, hit */
 
 void metrics_init(const char *const *routes, size_t n)
 {
@@ -60,6 +61,11 @@ void metrics_reply(const char *type)
 	for (size_t i = 0; i < NREPLY; i++)
 		if (strcmp(reply_types[i], type) == 0)
 			atomic_fetch_add_explicit(&replies[i], 1, memory_order_relaxed);
+}
+
+void metrics_search(int cached)
+{
+	atomic_fetch_add_explicit(&searches[cached != 0], 1, memory_order_relaxed);
 }
 
 #define LOAD(x) ((unsigned long long)atomic_load_explicit(&(x), memory_order_relaxed))
@@ -142,11 +148,17 @@ mdg_rc metrics_render(mdg_buf *b, const metrics_gauges *g)
 			"because the queue was full.\n"
 			"# TYPE madoguchi_turnlog_dropped_total counter\n"
 			"madoguchi_turnlog_dropped_total %llu\n"
+			"# HELP madoguchi_search_total Knowledge-base searches, by whether "
+			"the result cache answered.\n"
+			"# TYPE madoguchi_search_total counter\n"
+			"madoguchi_search_total{cache=\"miss\"} %llu\n"
+			"madoguchi_search_total{cache=\"hit\"} %llu\n"
 			"# HELP madoguchi_uptime_seconds Seconds since start-up.\n"
 			"# TYPE madoguchi_uptime_seconds gauge\n"
 			"madoguchi_uptime_seconds %.0f\n",
 			(unsigned long long)g->inflight, (unsigned long long)g->rate_limited,
 			(unsigned long long)g->log_queued, (unsigned long long)g->log_written,
-			(unsigned long long)g->log_dropped, g->uptime);
+			(unsigned long long)g->log_dropped, LOAD(searches[0]), LOAD(searches[1]),
+			g->uptime);
 	return rc;
 }

@@ -21,6 +21,9 @@ void metrics_request(size_t route, unsigned status, double seconds);
  * "flow", "triage_result", "emergency", "handoff"). */
 void metrics_reply(const char *type);
 
+/* One knowledge-base search, answered from the result cache or not. */
+void metrics_search(int cached);
+
 /* Extra values rendered with the counters. */
 typedef struct metrics_gauges {
 	uint64_t inflight;       /* requests being processed */

@@ -192,6 +192,11 @@ test('metrics: requests by route and status, latency histogram, reply counts', a
   await chat(srv, 'resident', { message: '図書館の開館時間を知りたい' });
   await chat(srv, 'resident', { message: '宇宙旅行' });
   await chat(srv, 'nosuchbot', { message: 'x' });
+  // Five times the same message over four worker threads: at least one
+  // thread has seen it before and answers from its result cache.
+  const replies = [];
+  for (let i = 0; i < 5; i++) replies.push((await chat(srv, 'resident', { message: 'パスポートの受け取り' })).json.reply);
+  for (const x of replies) assert.deepEqual(x, replies[0], 'cached replies are the same replies');
   const r = await get(`${srv.url}/metrics`);
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
@@ -211,6 +216,8 @@ test('metrics: requests by route and status, latency histogram, reply counts', a
   assert.equal(inf, count);
   assert.match(r.text, /^# TYPE madoguchi_http_request_duration_seconds histogram$/m);
   assert.match(r.text, /^madoguchi_turnlog_dropped_total 0$/m);
+  assert.ok(value(/^madoguchi_search_total\{cache="hit"\} (\d+)$/m) >= 1);
+  assert.ok(value(/^madoguchi_search_total\{cache="miss"\} (\d+)$/m) >= 5);
 });
 
 test('a message with only spaces and punctuation-free whitespace is empty', async () => {

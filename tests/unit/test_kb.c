@@ -137,6 +137,10 @@ int main(void)
 		return tap_done();
 	}
 	validation_tests(k);
+	/* Every search below also goes through the result cache, so the
+	 * version switches (import, rollback) check that it never serves a
+	 * result of another version. */
+	CHECK(kb_search_cache_results(k, 64) == MDG_OK, "result cache on");
 
 	/* Japanese headers, full-width-only text. */
 	sheet *s = NULL;
@@ -231,6 +235,21 @@ int main(void)
 	CHECK(r && r->nhits && strcmp(r->hits[0].ext_id, "PAS-1") == 0,
 	      "category context prefers the same category");
 	kb_result_free(r);
+
+	/* Result cache: the same message and options are answered from it. */
+	kb_result *r1 = search(k, "自動車税の納付方法"), *r2 = search(k, "自動車税の納付方法");
+	CHECK(r1 && r2 && r2->cached && r2->nhits == r1->nhits && r2->decision == r1->decision &&
+		      r2->nhits && strcmp(r2->hits[0].ext_id, r1->hits[0].ext_id) == 0 &&
+		      r2->hits[0].score == r1->hits[0].score &&
+		      strcmp(r2->norm_query, r1->norm_query) == 0,
+	      "a repeated message is answered from the cache, unchanged");
+	kb_result_free(r2);
+	r2 = NULL;
+	so.prefer_category = "自動車税";
+	kb_search(k, "pref", "自動車税の納付方法", strlen("自動車税の納付方法"), &so, &r2, NULL);
+	CHECK(r2 && !r2->cached, "other options are another cache key");
+	kb_result_free(r1);
+	kb_result_free(r2);
 
 	/* A second import replaces, the previous version is kept for rollback. */
 	s = make_sheet(2, rows + 3);
