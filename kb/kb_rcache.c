@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define WAYS 4 /* slots per set */
+
 typedef struct slot {
+	uint64_t hash;
+	uint64_t used; /* the cache's clock at the last hit or store */
 	char *norm; /* NULL: empty */
 	char *category; /* o->prefer_category, "" for none */
 	int64_t version;
@@ -13,17 +17,18 @@ typedef struct slot {
 } slot;
 
 struct kb_rcache {
-	slot *s;
-	size_t mask;
+	slot *s;    /* nsets * WAYS */
+	size_t mask; /* nsets - 1 */
+	uint64_t clock;
 };
 
 kb_rcache *kb_rcache_new(size_t entries)
 {
-	size_t n = 1;
-	while (n < entries && n < ((size_t)1 << 20))
+	size_t n = 1; /* sets */
+	while (n * WAYS < entries && n < ((size_t)1 << 18))
 		n <<= 1;
 	kb_rcache *c = calloc(1, sizeof *c);
-	if (c && (c->s = calloc(n, sizeof *c->s)) == NULL) {
+	if (c && (c->s = calloc(n * WAYS, sizeof *c->s)) == NULL) {
 		free(c);
 		return NULL;
 	}
@@ -44,7 +49,7 @@ void kb_rcache_free(kb_rcache *c)
 {
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i <= c->mask; i++)
+	for (size_t i = 0; i < (c->mask + 1) * WAYS; i++)
 		slot_clear(&c->s[i]);
 	free(c->s);
 	free(c);
@@ -55,14 +60,18 @@ static const char *category_of(const kb_search_opts *o)
 	return o->prefer_category ? o->prefer_category : "";
 }
 
-static slot *slot_for(kb_rcache *c, int64_t version, const char *norm,
-		      const kb_search_opts *o)
+static uint64_t key_hash(int64_t version, const char *norm, const kb_search_opts *o)
 {
 	const char *cat = category_of(o);
 	uint64_t h = mdg_hash(norm, strlen(norm));
 	h ^= mdg_hash(cat, strlen(cat)) * 31u;
-	h ^= (uint64_t)version * 0x9e3779b97f4a7c15u;
-	return &c->s[h & c->mask];
+	return h ^ (uint64_t)version * 0x9e3779b97f4a7c15u;
+}
+
+/* The first slot of the set for hash h. */
+static slot *set_of(kb_rcache *c, uint64_t h)
+{
+	return &c->s[(h & c->mask) * WAYS];
 }
 
 /* Every option but the category (compared as a string). */
@@ -107,13 +116,20 @@ static kb_result *result_dup(const kb_result *r)
 kb_result *kb_rcache_get(kb_rcache *c, int64_t version, const char *norm,
 			 const kb_search_opts *o)
 {
-	slot *s = slot_for(c, version, norm, o);
-	if (s->norm && s->version == version && strcmp(s->norm, norm) == 0 &&
-	    strcmp(s->category, category_of(o)) == 0 && opts_equal(&s->opts, o)) {
-		kb_result *r = result_dup(s->res);
-		if (r)
-			r->cached = 1;
-		return r;
+	uint64_t h = key_hash(version, norm, o);
+	slot *set = set_of(c, h);
+	for (int w = 0; w < WAYS; w++) {
+		slot *s = &set[w];
+		if (s->norm && s->hash == h && s->version == version &&
+		    strcmp(s->norm, norm) == 0 && strcmp(s->category, category_of(o)) == 0 &&
+		    opts_equal(&s->opts, o)) {
+			kb_result *r = result_dup(s->res);
+			if (r) {
+				r->cached = 1;
+				s->used = ++c->clock;
+			}
+			return r;
+		}
 	}
 	return NULL;
 }
@@ -123,7 +139,11 @@ void kb_rcache_put(kb_rcache *c, int64_t version, const char *norm,
 {
 	if (strlen(norm) > KB_RCACHE_MAX_QUERY)
 		return;
-	slot *s = slot_for(c, version, norm, o);
+	uint64_t h = key_hash(version, norm, o);
+	slot *set = set_of(c, h), *s = set;
+	for (int w = 1; w < WAYS && s->norm; w++) /* an empty slot, else the LRU one */
+		if (!set[w].norm || set[w].used < s->used)
+			s = &set[w];
 	slot_clear(s);
 	s->norm = strdup(norm);
 	s->category = strdup(category_of(o));
@@ -132,6 +152,8 @@ void kb_rcache_put(kb_rcache *c, int64_t version, const char *norm,
 		slot_clear(s);
 		return;
 	}
+	s->hash = h;
+	s->used = ++c->clock;
 	s->version = version;
 	s->opts = *o;
 	s->opts.prefer_category = NULL; /* the caller's pointer: kept as s->category */

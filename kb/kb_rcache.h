@@ -5,8 +5,10 @@
  * a storm comes), so the whole analysis and ranking of a message is kept,
  * keyed by everything the result depends on: the knowledge-base version
  * (a new import is a new version, so no entry ever goes stale), the
- * normalised message and the search options. Direct-mapped: a colliding
- * key replaces the slot's entry. */
+ * normalised message and the search options. Four-way set-associative:
+ * a new entry replaces the least recently used one of its set. Version ids
+ * are never reused (an import prunes only versions older than the one it
+ * creates), so a key can never meet another knowledge base's result. */
 #ifndef KB_RCACHE_H
 #define KB_RCACHE_H
 
@@ -18,8 +20,8 @@
 
 typedef struct kb_rcache kb_rcache;
 
-/* A cache of `entries` slots (rounded up to a power of two); NULL when out
- * of memory. */
+/* A cache of about `entries` slots (rounded up to a power of two, at least
+ * one set); NULL when out of memory. */
 kb_rcache *kb_rcache_new(size_t entries);
 void kb_rcache_free(kb_rcache *c);
 

@@ -250,6 +250,20 @@ int main(void)
 	CHECK(r2 && !r2->cached, "other options are another cache key");
 	kb_result_free(r1);
 	kb_result_free(r2);
+	/* One set of four: the least recently used entry makes room. */
+	CHECK(kb_search_cache_results(k, 4) == MDG_OK, "a cache of one set");
+	const char *five[] = {"自動車税", "パスワード", "図書館", "パスポート", "納付"};
+	for (int i = 0; i < 5; i++) {
+		kb_result_free(search(k, five[i]));
+		if (i == 3) /* touch the first: the second is now the oldest */
+			kb_result_free(search(k, five[0]));
+	}
+	r1 = search(k, five[0]);
+	r2 = search(k, five[1]);
+	CHECK(r1 && r1->cached && r2 && !r2->cached,
+	      "the least recently used entry is evicted, a recently used one kept");
+	kb_result_free(r1);
+	kb_result_free(r2);
 
 	/* A second import replaces, the previous version is kept for rollback. */
 	s = make_sheet(2, rows + 3);

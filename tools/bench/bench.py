@@ -331,16 +331,20 @@ def groonga_load(tsv, db_dir):
 
 # ---------------------------------------------------------------- sections
 
-def server_config():
+NO_CACHE = ["search_cache: 0"]
+
+
+def server_config(extra=()):
     """The server configuration of the benchmark: defaults, except that the
     per-address rate limit is raised out of reach (wrk is one address; the
     limiter still runs on every request), the access log is on (one stderr
     line per request, to a file) and the state secret is fixed. The turn
-    log with masking is always on."""
-    path = os.path.join(WORK, "bench.yaml")
+    log with masking is always on. `extra`: more top-level lines (NO_CACHE
+    turns the result cache off)."""
+    path = os.path.join(WORK, "bench-nocache.yaml" if extra else "bench.yaml")
     lines = ['secret: "madoguchi-bench-secret-not-for-production-0123"',
              "limits:", "  rate: 1000000", "  burst: 1000000",
-             "log:", "  level: info", "  access: true"]
+             "log:", "  level: info", "  access: true"] + list(extra)
     if CFG["server_threads"]:
         lines.append(f"threads: {int(CFG['server_threads'])}")
     with open(path, "w") as f:
@@ -348,8 +352,8 @@ def server_config():
     return path
 
 
-def server_cmd(db, port):
-    return ([CFG["server"], "--config", server_config(), "--db", db,
+def server_cmd(db, port, extra=()):
+    return ([CFG["server"], "--config", server_config(extra), "--db", db,
              "--listen", f"127.0.0.1:{port}"] + CFG["server_args"])
 
 
@@ -391,8 +395,8 @@ class Session:
     """One server under test: started on a free 127.0.0.1 port, RSS sampled
     from start-up to result(), stopped on exit."""
 
-    def __init__(self, kind, db, name):
-        self.kind, self.db, self.name, self.runs = kind, db, name, []
+    def __init__(self, kind, db, name, extra=()):
+        self.kind, self.db, self.name, self.runs, self.extra = kind, db, name, [], extra
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.expect = CFG["chat_expect"] if kind == "madoguchi" else "[[0,"
@@ -400,7 +404,7 @@ class Session:
 
     def __enter__(self):
         if self.kind == "madoguchi":
-            cmd, ready_url = server_cmd(self.db, self.port), self.base + "/readyz"
+            cmd, ready_url = server_cmd(self.db, self.port, self.extra), self.base + "/readyz"
         else:
             cmd, ready_url = groonga_cmd(self.db, self.port), self.base + "/d/status"
         self.p, self.ready = start(cmd, ready_url, f"{self.name}.log")
@@ -460,9 +464,9 @@ def aggregate(runs):
     return out
 
 
-def single_session(kind, db, conns, duration, name, profile=False):
+def single_session(kind, db, conns, duration, name, profile=False, extra=()):
     """Start, warm up, one measured run per connection count, result."""
-    with Session(kind, db, name) as s:
+    with Session(kind, db, name, extra) as s:
         s.warm(max(conns))
         for c in conns:
             s.run(c, duration)
@@ -567,8 +571,14 @@ def targets(res):
                   ratio >= TARGETS["throughput_vs_groonga"]))
     if c16:
         t.append(("p99 <= 5 ms @16", f"{c16['p99_ms']:.2f} ms", c16["p99_ms"] <= TARGETS["p99_ms_16"]))
+    n16 = run_at(res.get("chat_nocache"), 16)
+    if n16 and g16:
+        ratio = n16["rps"] / g16["rps"]
+        t.append(("  the same, result cache off", f"{ratio:.2f}x, p99 {n16['p99_ms']:.2f} ms",
+                  ratio >= TARGETS["throughput_vs_groonga"] and
+                  n16["p99_ms"] <= TARGETS["p99_ms_16"]))
     scale = res.get("scale", {}).get("madoguchi", {})
-    sessions = ([chat] if chat else []) + list(scale.values())
+    sessions = [x for x in (chat, res.get("chat_nocache")) if x] + list(scale.values())
     if sessions:
         runs = [r for s in sessions for r in s["runs"]]
         bad = sum(r["non2xx"] + r["bad_body"] + sum(r["socket_errors"].values()) for r in runs)
@@ -609,13 +619,13 @@ def report(res):
     L.append(f"commit {m.get('commit', '?')}; wrk {CFG['threads']} threads, keep-alive, {CFG['duration']} per run after "
              f"{CFG['warmup']} warm-up, median of {CFG.get('repeat', 1)} interleaved runs; {res.get('n_queries', '?')} dev queries cycled "
              f"(new conversations); wrk shares the machine")
-    chat, gro = res.get("chat"), res.get("groonga")
+    chat, gro, nc = res.get("chat"), res.get("groonga"), res.get("chat_nocache")
     if chat or gro:
         L.append("")
         L.append(f"{'benchmark KB (' + str(res.get('kb_rows', '?')) + ' Q&A)':34}"
-                 f"{'madoguchi':>12}{'Groonga':>12}{'ratio':>9}")
+                 f"{'madoguchi':>12}{'Groonga':>12}{'ratio':>9}{'no cache':>12}{'ratio':>9}")
         for c in CFG["conns"]:
-            a, b = run_at(chat, c), run_at(gro, c)
+            a, b, a0 = run_at(chat, c), run_at(gro, c), run_at(nc, c)
             for key, label, sp in (("rps", "req/s", ".0f"), ("p50_ms", "p50 ms", ".2f"),
                                    ("p90_ms", "p90 ms", ".2f"), ("p99_ms", "p99 ms", ".2f"),
                                    ("server_cpu_us_per_req", "server CPU µs/req", ".0f"),
@@ -623,10 +633,14 @@ def report(res):
                                    ("non2xx", "non-2xx", "d")):
                 va = a.get(key) if a else None
                 vb = b.get(key) if b else None
-                ratio = ""
+                v0 = a0.get(key) if a0 else None
+                ratio = ratio0 = ""
                 if key in ("rps", "p99_ms") and va and vb:
                     ratio = f"{va / vb:.2f}x"
-                L.append(f"  {label + ' @' + str(c):32}{fmt(va, sp):>12}{fmt(vb, sp):>12}{ratio:>9}")
+                if key in ("rps", "p99_ms") and v0 and vb:
+                    ratio0 = f"{v0 / vb:.2f}x"
+                L.append(f"  {label + ' @' + str(c):32}{fmt(va, sp):>12}{fmt(vb, sp):>12}{ratio:>9}"
+                         f"{fmt(v0, sp):>12}{ratio0:>9}")
         L.append(f"  {'RSS idle / peak MiB':32}"
                  f"{(mib(chat['rss_idle_kib']) + '/' + mib(chat['rss_peak_kib'])) if chat else '-':>12}"
                  f"{(mib(gro['rss_idle_kib']) + '/' + mib(gro['rss_peak_kib'])) if gro else '-':>12}")
@@ -638,11 +652,16 @@ def report(res):
                  f"{fmt(gro and gro['ready_ms']):>12}")
         if gro is not None and res.get("groonga_queries") is not None:
             L.append(f"  (Groonga: {res['groonga_queries']} of the queries have content words "
-                     f"and are sent; top 5 with question and answer, query cache off)")
+                     f"and are sent; top 5 with question and answer, query cache off: turning "
+                     f"it on changes nothing measurable)")
+        if nc:
+            L.append("  (no cache: madoguchi with search_cache: 0, every message searched; "
+                     "the defaults keep recent results per worker)")
     scale = res.get("scale")
     if scale:
         L.append("")
-        L.append(f"scaling, {CFG['scale_conns']} connections, {CFG['scale_duration']}:")
+        L.append(f"scaling, {CFG['scale_conns']} connections, {CFG['scale_duration']}, "
+                 f"madoguchi's result cache off (every message searched):")
         L.append(f"  {'Q&A':>7} {'engine':10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
                  f"{'RSS idle':>10}{'RSS peak':>10}{'anon pk':>9}{'ready ms':>10}{'load s':>8}")
         for size in CFG["scale"]:
@@ -672,6 +691,9 @@ def report(res):
     profs = []
     if chat and chat.get("profile"):
         profs.append((f"benchmark KB ({res.get('kb_rows')} Q&A)", chat["profile"]))
+    if nc and nc.get("profile"):
+        profs.append((f"benchmark KB ({res.get('kb_rows')} Q&A), result cache off",
+                      nc["profile"]))
     for n, sess in (scale or {}).get("madoguchi", {}).items():
         if sess.get("profile"):
             profs.append((f"{n} Q&A", sess["profile"]))
@@ -780,31 +802,40 @@ def main():
         # --- main comparison: both servers up, runs interleaved so that
         # both see the same background load on a shared machine
         with contextlib.ExitStack() as stack:
-            m = g = None
+            m = m0 = g = None
             if "chat" in secs and have_server:
-                log("madoguchi-server, benchmark KB")
+                log("madoguchi-server, benchmark KB (defaults, and result cache off)")
                 m = stack.enter_context(Session("madoguchi", dbs["bench"], "server-bench"))
+                m0 = stack.enter_context(Session("madoguchi", dbs["bench"],
+                                                 "server-bench-nocache", NO_CACHE))
             if "groonga" in secs:
                 gdb, gload = groonga_load(kb_tsv, os.path.join(WORK, "groonga-bench"))
                 log("Groonga HTTP, benchmark KB")
                 g = stack.enter_context(Session("groonga", gdb, "groonga-bench"))
-            for s in (m, g):
+            for s in (m, m0, g):
                 if s:
                     s.warm(max(CFG["conns"]))
             for _ in range(CFG["repeat"]):
                 for c in CFG["conns"]:
-                    for s in (m, g):
+                    for s in (m, m0, g):
                         if s:
                             s.run(c, CFG["duration"])
             if m:
                 res["chat"] = m.result()
+                res["chat_nocache"] = m0.result()
             if g:
                 res["groonga"] = g.result()
                 res["groonga"]["load_s"] = round(gload, 3)
             if m and "profile" in secs and CFG["profile"]:
                 if g:  # an idle peer, not a competitor, while profiling
                     g.__exit__()
+                m0.__exit__()  # idle, one server profiled at a time
                 res["chat"]["profile"] = m.profile(CFG["conns"][0])
+                m.__exit__()
+                m0 = stack.enter_context(Session("madoguchi", dbs["bench"],
+                                                 "server-bench-nocache-profile", NO_CACHE))
+                m0.warm(CFG["conns"][0])
+                res["chat_nocache"]["profile"] = m0.profile(CFG["conns"][0])
 
         # --- scaling
         if "scale" in secs:
@@ -813,10 +844,12 @@ def main():
             for n in CFG["scale"]:
                 if have_server:
                     log(f"madoguchi-server, {n} Q&A")
+                    # The engine's cost curve: result cache off (the dev
+                    # queries repeat, a cache would hide the growth).
                     sc["madoguchi"][str(n)] = single_session(
                         "madoguchi", dbs[n], [CFG["scale_conns"]], CFG["scale_duration"],
                         f"server-{n}", profile="profile" in secs and CFG["profile"]
-                        and CFG["profile_scale"] == str(n))
+                        and CFG["profile_scale"] == str(n), extra=NO_CACHE)
                 if CFG["scale_groonga"]:
                     src = os.path.join(WORK, f"kb{n // 1000}k.{'csv' if n >= 100000 else 'tsv'}")
                     tsv = src
