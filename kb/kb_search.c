@@ -275,11 +275,14 @@ static mdg_rc cache_build(kb *k, int64_t version, search_cache **out, char **err
 			c->by_grp[i] = (int)i;
 		qsort_r(c->by_grp, c->nphr, sizeof *c->by_grp, grp_cmp, c->phr);
 	}
-	char name[32], sql[256];
+	char name[32], sql[512];
 	kb_version_fts_name(version, name, sizeof name);
 	snprintf(sql, sizeof sql,
-		 "SELECT rowid, mdg_score(%s, ?2) AS r FROM %s "
-		 "WHERE %s MATCH ?1 ORDER BY r DESC LIMIT %d",
+		 "SELECT t.id, t.r, q.ext_id, q.question, q.category, q.flow,"
+		 " q.qterms, q.aterms, q.dterms, q.qidf"
+		 " FROM (SELECT rowid AS id, mdg_score(%s, ?2) AS r FROM %s"
+		 "       WHERE %s MATCH ?1 ORDER BY r DESC LIMIT %d) AS t"
+		 " JOIN qa q ON q.id = t.id ORDER BY t.r DESC",
 		 name, name, name, FTS_LIMIT);
 	if (sqlite3_prepare_v3(kb_sqlite(k), sql, -1, SQLITE_PREPARE_PERSISTENT,
 			       &c->fts, NULL) != SQLITE_OK) {
@@ -832,44 +835,24 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 	sqlite3_reset(fts);
 	sqlite3_bind_text(fts, 1, fq.data, (int)fq.len, SQLITE_STATIC);
 	sqlite3_bind_blob(fts, 2, &par, (int)kb_fts_params_size(&par), SQLITE_STATIC);
-	int64_t ids[FTS_LIMIT];
-	double bm[FTS_LIMIT];
-	int n = 0, r = SQLITE_ROW;
-	while (n < FTS_LIMIT && (r = sqlite3_step(fts)) == SQLITE_ROW) {
-		ids[n] = sqlite3_column_int64(fts, 0);
-		bm[n++] = sqlite3_column_double(fts, 1);
-	}
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = mdg_fail(q->err, MDG_ERR_DB, "search: %s",
-			      sqlite3_errmsg(kb_sqlite(q->k)));
-	sqlite3_reset(fts);
-	mdg_buf_free(&fq);
-	if (rc != MDG_OK)
-		return rc;
-	if (n == 0)
-		return MDG_OK;
 	double total = 0;
 	for (int i = 0; i < q->ncon; i++)
 		total += q->con[i].weight;
-	double bmax = bm[0] > 0 ? bm[0] : 1;
-	res->hits = calloc((size_t)n, sizeof *res->hits);
+	double bmax = 1;
+	int r = SQLITE_DONE;
+	res->hits = calloc(FTS_LIMIT, sizeof *res->hits);
 	if (res->hits == NULL)
-		return MDG_ERR_NOMEM;
-	sqlite3_stmt *st = kb_stmt(q->k,
-				   "SELECT ext_id, question, category, flow, qterms,"
-				   " aterms, dterms, qidf FROM qa WHERE id=?1",
-				   q->err);
-	if (st == NULL)
-		return MDG_ERR_DB;
-	for (int i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, ids[i]);
-		if (sqlite3_step(st) != SQLITE_ROW)
-			continue;
-		const char *qt = (const char *)sqlite3_column_text(st, 4);
-		const char *at = (const char *)sqlite3_column_text(st, 5);
-		const char *dt = (const char *)sqlite3_column_text(st, 6);
-		double qidf = sqlite3_column_double(st, 7);
+		rc = MDG_ERR_NOMEM;
+	/* Candidates best first, each with the fields the re-rank reads. */
+	while (rc == MDG_OK && res->nhits < FTS_LIMIT &&
+	       (r = sqlite3_step(fts)) == SQLITE_ROW) {
+		double bm = sqlite3_column_double(fts, 1);
+		if (res->nhits == 0 && bm > 0)
+			bmax = bm;
+		const char *qt = (const char *)sqlite3_column_text(fts, 6);
+		const char *at = (const char *)sqlite3_column_text(fts, 7);
+		const char *dt = (const char *)sqlite3_column_text(fts, 8);
+		double qidf = sqlite3_column_double(fts, 9);
 		double qcov = 0, dcov = 0, prec_hit = 0;
 		/* One pass over each field's terms marks the query terms in it. */
 		mark_terms(q, qt, q->in_q);
@@ -889,29 +872,33 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			s += W_QCOV * qcov / total + W_DCOV * dcov / total;
 		if (qidf > 0)
 			s += W_PREC * (prec_hit > qidf ? 1.0 : prec_hit / qidf);
-		s += W_BM25 * bm[i] / bmax;
+		s += W_BM25 * bm / bmax;
 		if (search_debug())
 			fprintf(stderr, "  hit %s qcov=%.2f dcov=%.2f prec=%.2f bm=%.2f\n",
-				sqlite3_column_text(st, 0), qcov / total, dcov / total,
-				qidf > 0 ? prec_hit / qidf : 0, bm[i] / bmax);
+				sqlite3_column_text(fts, 2), qcov / total, dcov / total,
+				qidf > 0 ? prec_hit / qidf : 0, bm / bmax);
 		kb_hit *h = &res->hits[res->nhits];
-		const char *cat = (const char *)sqlite3_column_text(st, 2);
+		const char *cat = (const char *)sqlite3_column_text(fts, 4);
 		if (o->prefer_category && o->prefer_category[0] &&
 		    strcmp(cat, o->prefer_category) == 0)
 			s *= CATEGORY_BOOST;
-		h->rowid = ids[i];
+		h->rowid = sqlite3_column_int64(fts, 0);
 		h->score = s;
-		h->ext_id = strdup((const char *)sqlite3_column_text(st, 0));
-		h->question = strdup((const char *)sqlite3_column_text(st, 1));
+		h->ext_id = strdup((const char *)sqlite3_column_text(fts, 2));
+		h->question = strdup((const char *)sqlite3_column_text(fts, 3));
 		h->category = strdup(cat);
-		h->flow = strdup((const char *)sqlite3_column_text(st, 3));
+		h->flow = strdup((const char *)sqlite3_column_text(fts, 5));
 		res->nhits++;
-		if (!h->ext_id || !h->question || !h->category || !h->flow) {
-			sqlite3_reset(st);
-			return MDG_ERR_NOMEM;
-		}
+		if (!h->ext_id || !h->question || !h->category || !h->flow)
+			rc = MDG_ERR_NOMEM;
 	}
-	sqlite3_reset(st);
+	if (rc == MDG_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = mdg_fail(q->err, MDG_ERR_DB, "search: %s",
+			      sqlite3_errmsg(kb_sqlite(q->k)));
+	sqlite3_reset(fts);
+	mdg_buf_free(&fq);
+	if (rc != MDG_OK)
+		return rc;
 	qsort(res->hits, res->nhits, sizeof *res->hits, hit_cmp);
 	if (res->nhits > o->top) {
 		for (size_t i = o->top; i < res->nhits; i++)
