@@ -412,8 +412,11 @@ static mdg_rc kana_run(query *q, size_t start, size_t end)
 			known += term_df(q, q->tok[i].term) > 0;
 		}
 	}
-	if (inside > 0 && known == inside)
-		goto out; /* MeCab read the run into words the knowledge base has */
+	/* MeCab read the run as grammar only (〜たいです, 〜はいつ: okurigana,
+	 * particles, auxiliaries), or into words the knowledge base has: either
+	 * way it is not a kana spelling of an unknown word. */
+	if (known == inside)
+		goto out;
 	/* Drop MeCab's tokens inside the run, then add the matched pieces. */
 	int w = 0;
 	for (int i = 0; i < q->ntok; i++) {
@@ -710,6 +713,19 @@ static double concept_match(const query *q, const concept *c,
 	return best;
 }
 
+/* Whether the knowledge base has every term of one of c's alternatives. */
+static int concept_known(const query *q, const concept *c)
+{
+	for (int a = 0; a < c->nalts; a++) {
+		int all = 1;
+		for (int j = 0; j < c->nterms[a]; j++)
+			all &= q->df[c->terms[a][j]] > 0;
+		if (all)
+			return 1;
+	}
+	return 0;
+}
+
 static int hit_cmp(const void *a, const void *b)
 {
 	double x = ((const kb_hit *)a)->score, y = ((const kb_hit *)b)->score;
@@ -764,6 +780,11 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 	for (int i = 0; i < q->ncon; i++)
 		total += q->con[i].weight;
 	double bmax = bm[0] > 0 ? bm[0] : 1;
+	int core = -1;
+	for (int i = 0; i < q->ncon; i++)
+		if (concept_known(q, &q->con[i]) &&
+		    (core < 0 || q->con[i].weight > q->con[core].weight))
+			core = i;
 	res->hits = calloc((size_t)n, sizeof *res->hits);
 	if (res->hits == NULL)
 		return MDG_ERR_NOMEM;
@@ -782,7 +803,7 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 		const char *at = (const char *)sqlite3_column_text(st, 5);
 		const char *dt = (const char *)sqlite3_column_text(st, 6);
 		double qidf = sqlite3_column_double(st, 7);
-		double qcov = 0, dcov = 0, prec_hit = 0;
+		double qcov = 0, dcov = 0, prec_hit = 0, qcore = 0, dcore = 0;
 		/* One pass over each field's terms marks the query terms in it. */
 		mark_terms(q, qt, q->in_q);
 		mark_terms(q, at, q->in_a);
@@ -795,6 +816,8 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			qcov += cn->weight * (mq > ma ? mq : ma);
 			dcov += cn->weight * md;
 			prec_hit += cn->weight * mq;
+			if (c == core)
+				qcore = mq > ma ? mq : ma, dcore = md;
 		}
 		double s = 0;
 		if (total > 0)
@@ -803,9 +826,12 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			s += W_PREC * (prec_hit > qidf ? 1.0 : prec_hit / qidf);
 		s += W_BM25 * bm[i] / bmax;
 		if (search_debug())
-			fprintf(stderr, "  hit %s qcov=%.2f dcov=%.2f prec=%.2f bm=%.2f\n",
+			fprintf(stderr,
+				"  hit %s qcov=%.4f dcov=%.4f prec=%.4f bm=%.4f"
+				" qcore=%.2f dcore=%.2f qidf=%.3f bmraw=%.4f\n",
 				sqlite3_column_text(st, 0), qcov / total, dcov / total,
-				qidf > 0 ? prec_hit / qidf : 0, bm[i] / bmax);
+				qidf > 0 ? prec_hit / qidf : 0, bm[i] / bmax, qcore, dcore,
+				qidf, bm[i]);
 		kb_hit *h = &res->hits[res->nhits];
 		const char *cat = (const char *)sqlite3_column_text(st, 2);
 		if (o->prefer_category && o->prefer_category[0] &&
@@ -835,16 +861,8 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 	 * few known ones (「今日」「明日」) makes them answerable. */
 	double known = 0;
 	for (int i = 0; i < q->ncon; i++) {
-		const concept *c = &q->con[i];
-		int any = 0;
-		for (int a = 0; a < c->nalts && !any; a++) {
-			int all = 1;
-			for (int j = 0; j < c->nterms[a]; j++)
-				all &= q->df[c->terms[a][j]] > 0;
-			any = all;
-		}
-		if (any)
-			known += c->weight;
+		if (concept_known(q, &q->con[i]))
+			known += q->con[i].weight;
 	}
 	res->known_share = total > 0 ? known / total : 0;
 	if (res->nhits > 0 && res->known_share >= o->min_known_share) {
