@@ -609,27 +609,11 @@ static int is_contact_data(const char *t)
 	return ascii && (strchr(t, '.') || strchr(t, '@'));
 }
 
-/* Words of the request frame: how a resident asks (教えて, 知りたい, 方法,
- * 仕方), not what they need. Every FAQ question is phrased with them, so
- * matching one says little about which Q&A answers the message. */
-static const char *const frame_words[] = {
-	"教える", "知る", "方法", "仕方", "しかた", "やり方", "やりかた", "分かる",
-	"わかる", "大丈夫", "可能", "どう", "場合", "際", "とき", "時", NULL};
-#define FRAME_WEIGHT 0.3
-
-static int is_frame_word(const char *t)
-{
-	for (int i = 0; frame_words[i]; i++)
-		if (strcmp(t, frame_words[i]) == 0)
-			return 1;
-	return 0;
-}
-
 static mdg_rc load_idf(query *q)
 {
 	for (int i = 0; i < q->nterms; i++) {
 		q->df[i] = term_df(q, q->terms[i]);
-		q->idf[i] = kb_idf(q->df[i], q->cache->ndocs);
+		q->idf[i] = kb_term_weight(q->terms[i], q->df[i], q->cache->ndocs);
 	}
 	/* A concept weighs what its best-known alternative weighs: the user's
 	 * word may be unknown to the knowledge base while its synonym is not. */
@@ -649,9 +633,6 @@ static mdg_rc load_idf(query *q)
 				best = sum;
 		}
 		c->weight = best >= 0 ? best : fallback;
-		if (c->nalts == 1 && c->nterms[0] == 1 &&
-		    is_frame_word(q->terms[c->terms[0][0]]))
-			c->weight *= FRAME_WEIGHT;
 		/* Numbers and addresses the knowledge base does not contain (phone
 		 * numbers, amounts, e-mail, domains) say nothing about the topic. */
 		if (best < 0 && c->nalts == 1 && c->nterms[0] == 1 &&
