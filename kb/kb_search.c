@@ -780,11 +780,6 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 	for (int i = 0; i < q->ncon; i++)
 		total += q->con[i].weight;
 	double bmax = bm[0] > 0 ? bm[0] : 1;
-	int core = -1;
-	for (int i = 0; i < q->ncon; i++)
-		if (concept_known(q, &q->con[i]) &&
-		    (core < 0 || q->con[i].weight > q->con[core].weight))
-			core = i;
 	res->hits = calloc((size_t)n, sizeof *res->hits);
 	if (res->hits == NULL)
 		return MDG_ERR_NOMEM;
@@ -803,7 +798,7 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 		const char *at = (const char *)sqlite3_column_text(st, 5);
 		const char *dt = (const char *)sqlite3_column_text(st, 6);
 		double qidf = sqlite3_column_double(st, 7);
-		double qcov = 0, dcov = 0, prec_hit = 0, qcore = 0, dcore = 0;
+		double qcov = 0, dcov = 0, prec_hit = 0;
 		/* One pass over each field's terms marks the query terms in it. */
 		mark_terms(q, qt, q->in_q);
 		mark_terms(q, at, q->in_a);
@@ -816,8 +811,6 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			qcov += cn->weight * (mq > ma ? mq : ma);
 			dcov += cn->weight * md;
 			prec_hit += cn->weight * mq;
-			if (c == core)
-				qcore = mq > ma ? mq : ma, dcore = md;
 		}
 		double s = 0;
 		if (total > 0)
@@ -826,12 +819,9 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			s += W_PREC * (prec_hit > qidf ? 1.0 : prec_hit / qidf);
 		s += W_BM25 * bm[i] / bmax;
 		if (search_debug())
-			fprintf(stderr,
-				"  hit %s qcov=%.4f dcov=%.4f prec=%.4f bm=%.4f"
-				" qcore=%.2f dcore=%.2f qidf=%.3f bmraw=%.4f\n",
+			fprintf(stderr, "  hit %s qcov=%.2f dcov=%.2f prec=%.2f bm=%.2f\n",
 				sqlite3_column_text(st, 0), qcov / total, dcov / total,
-				qidf > 0 ? prec_hit / qidf : 0, bm[i] / bmax, qcore, dcore,
-				qidf, bm[i]);
+				qidf > 0 ? prec_hit / qidf : 0, bm[i] / bmax);
 		kb_hit *h = &res->hits[res->nhits];
 		const char *cat = (const char *)sqlite3_column_text(st, 2);
 		if (o->prefer_category && o->prefer_category[0] &&
