@@ -481,8 +481,11 @@ static mdg_rc kana_run(query *q, size_t start, size_t end)
 			known += term_df(q, q->tok[i].term) > 0;
 		}
 	}
-	if (inside > 0 && known == inside)
-		goto out; /* MeCab read the run into words the knowledge base has */
+	/* MeCab read the run as grammar only (〜たいです, 〜はいつ: okurigana,
+	 * particles, auxiliaries), or into words the knowledge base has: either
+	 * way it is not a kana spelling of an unknown word. */
+	if (known == inside)
+		goto out;
 	/* Drop MeCab's tokens inside the run, then add the matched pieces. */
 	int w = 0;
 	for (int i = 0; i < q->ntok; i++) {
@@ -679,7 +682,7 @@ static mdg_rc load_idf(query *q)
 {
 	for (int i = 0; i < q->nterms; i++) {
 		q->df[i] = term_df(q, q->terms[i]);
-		q->idf[i] = kb_idf(q->df[i], q->cache->ndocs);
+		q->idf[i] = kb_term_weight(q->terms[i], q->df[i], q->cache->ndocs);
 	}
 	/* A concept weighs what its best-known alternative weighs: the user's
 	 * word may be unknown to the knowledge base while its synonym is not. */
@@ -792,6 +795,19 @@ static double concept_match(const query *q, const concept *c,
 			best = hit / tot;
 	}
 	return best;
+}
+
+/* Whether the knowledge base has every term of one of c's alternatives. */
+static int concept_known(const query *q, const concept *c)
+{
+	for (int a = 0; a < c->nalts; a++) {
+		int all = 1;
+		for (int j = 0; j < c->nterms[a]; j++)
+			all &= q->df[c->terms[a][j]] > 0;
+		if (all)
+			return 1;
+	}
+	return 0;
 }
 
 static int hit_cmp(const void *a, const void *b)
@@ -910,16 +926,8 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 	 * few known ones (「今日」「明日」) makes them answerable. */
 	double known = 0;
 	for (int i = 0; i < q->ncon; i++) {
-		const concept *c = &q->con[i];
-		int any = 0;
-		for (int a = 0; a < c->nalts && !any; a++) {
-			int all = 1;
-			for (int j = 0; j < c->nterms[a]; j++)
-				all &= q->df[c->terms[a][j]] > 0;
-			any = all;
-		}
-		if (any)
-			known += c->weight;
+		if (concept_known(q, &q->con[i]))
+			known += q->con[i].weight;
 	}
 	res->known_share = total > 0 ? known / total : 0;
 	if (res->nhits > 0 && res->known_share >= o->min_known_share) {

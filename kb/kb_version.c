@@ -388,6 +388,22 @@ double kb_idf(int64_t df, int64_t ndocs)
 	return log((n - d + 0.5) / (d + 0.5) + 1.0);
 }
 
+/* Words of the request frame: how a resident asks (教えて, 知りたい, 方法,
+ * 仕方), not what they need. Every FAQ question is phrased with them, so
+ * matching one says little about which Q&A answers the message. */
+static const char *const frame_words[] = {
+	"教える", "知る", "方法", "仕方", "しかた", "やり方", "やりかた", "分かる",
+	"わかる", "大丈夫", "可能", "どう", "場合", "際", "とき", "時", NULL};
+#define FRAME_WEIGHT 0.3
+
+double kb_term_weight(const char *term, int64_t df, int64_t ndocs)
+{
+	double w = kb_idf(df, ndocs);
+	for (int i = 0; frame_words[i]; i++)
+		if (strcmp(term, frame_words[i]) == 0)
+			return w * FRAME_WEIGHT;
+	return w;
+}
 
 /* Stores each question's IDF mass (needs the final document frequencies). */
 static mdg_rc store_qidf(kb_version_builder *b, char **err)
@@ -409,7 +425,7 @@ static mdg_rc store_qidf(kb_version_builder *b, char **err)
 		double sum = 0;
 		char *save = NULL;
 		for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
-			sum += kb_idf(strtab_get(&b->df, t), b->ndocs);
+			sum += kb_term_weight(t, strtab_get(&b->df, t), b->ndocs);
 		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
 		sqlite3_bind_double(upd, 2, sum);
 		rc = step_done(k, upd, err);

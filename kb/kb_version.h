@@ -40,4 +40,8 @@ char *kb_alt_join(const char *alt);
  * (BM25's, always positive). */
 double kb_idf(int64_t df, int64_t ndocs);
 
+/* A term's weight in ranking: its IDF, reduced for words of the request
+ * frame (教える, 方法, 場合 ...) that say how something is asked, not what. */
+double kb_term_weight(const char *term, int64_t df, int64_t ndocs);
+
 #endif

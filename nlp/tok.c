@@ -216,6 +216,13 @@ static const char *const uni_stop[] = {
 	"仕舞う", "置く", "見る", "御座る", "致す", "付く", "分かる", "れる",
 	"られる", "せる", "させる", "いい", NULL};
 
+/* Interrogative pronouns that name what a question asks for (when, where,
+ * who): 「いつ申し込める」 and 「申込の時期」 ask the same thing, so they are
+ * terms (and join synonym groups such as 時期/いつ), unlike other pronouns.
+ * IPADIC base forms and UniDic lemmas. */
+static const char *const interrogatives[] = {
+	"いつ", "どこ", "誰", "だれ", "何時", "何処", NULL};
+
 /* Decides whether a node is a content word; fills term/reading pointers
  * into the split fields (or NULL term to take the surface). */
 static int ipadic_content(char **f, int nf, const char **term,
@@ -227,8 +234,9 @@ static int ipadic_content(char **f, int nf, const char **term,
 	*term = strcmp(f[6], "*") ? f[6] : NULL;
 	*reading = nf > 7 && strcmp(f[7], "*") ? f[7] : "";
 	if (strcmp(p1, "名詞") == 0) {
-		if (!strcmp(p2, "非自立") || !strcmp(p2, "代名詞") ||
-		    !strcmp(p2, "数"))
+		if (!strcmp(p2, "代名詞"))
+			return *term && in_list(*term, interrogatives);
+		if (!strcmp(p2, "非自立") || !strcmp(p2, "数"))
 			return 0;
 		if (!strcmp(p2, "接尾") &&
 		    (!strcmp(p3, "助数詞") || !strcmp(p3, "特殊") ||
@@ -258,6 +266,8 @@ static int unidic_content(char **f, int nf, const char **term,
 		return strcmp(p2, "数詞") != 0 && strcmp(p2, "助動詞語幹") != 0;
 	if (strcmp(p1, "動詞") == 0 || strcmp(p1, "形容詞") == 0)
 		return *term == NULL || !in_list(*term, uni_stop);
+	if (strcmp(p1, "代名詞") == 0)
+		return *term && in_list(*term, interrogatives);
 	if (strcmp(p1, "形状詞") == 0)
 		return strcmp(p2, "助動詞語幹") != 0;
 	if (strcmp(p1, "接頭辞") == 0)

@@ -94,12 +94,12 @@ test('launcher: greeting, a typed question answered with link, contact as tel:, 
     await new Promise((r) => setTimeout(r, 700));
     await route.continue();
   });
-  await input(w).fill('自動車税の納付方法を教えてください');
+  await input(w).fill('自動車税はどこで払えばいいですか');
   const response = p.page.waitForResponse((r) => r.url().endsWith('/v1/bots/resident/chat'));
   await input(w).press('Enter');
   await w.locator('.mdg-typing .mdg-dot').first().waitFor();
   assert.equal(await w.getByRole('log').getAttribute('aria-busy'), 'true');
-  assert.equal(await input(w).inputValue(), '自動車税の納付方法を教えてください', 'kept until answered');
+  assert.equal(await input(w).inputValue(), '自動車税はどこで払えばいいですか', 'kept until answered');
   const a = await waitBot(w, 1);
   await p.page.unroute('**/v1/bots/resident/chat');
   assert.equal(await w.getByRole('log').getAttribute('aria-busy'), null);
@@ -158,7 +158,7 @@ test('the conversation survives reloads and navigation in the same tab; 最初�
   const p = await openPage(browser, srv);
   await p.page.goto(`${srv.url}/`);
   let w = await openLauncher(p.page);
-  await ask(w, '自動車税の納付方法を教えてください');
+  await ask(w, '自動車税はどこで払えばいいですか');
   const before = await w.locator('.mdg-msg').count();
   const state = await p.page.evaluate(() => JSON.parse(sessionStorage.getItem('madoguchi:resident:launcher')).state);
   assert.match(state, /^[\w.-]{20,}$/, 'sessionStorage holds the state');
@@ -190,7 +190,7 @@ test('a state the server rejects (tampered or expired) starts over gracefully', 
   const p = await openPage(browser, srv);
   await p.page.goto(`${srv.url}/`);
   const w = await openLauncher(p.page);
-  await ask(w, '自動車税の納付方法を教えてください');
+  await ask(w, '自動車税はどこで払えばいいですか');
   await p.page.evaluate(() => {
     const k = 'madoguchi:resident:launcher';
     const s = JSON.parse(sessionStorage.getItem(k));
@@ -268,7 +268,7 @@ test('keyboard only: launcher, question, feedback and candidates by keys, Escape
   const w = widget(page);
   await waitBot(w, 0);
   assert.equal(await focusedClass(page), 'textarea.mdg-input');
-  await page.keyboard.type('自動車税の納付方法を教えてください');
+  await page.keyboard.type('自動車税はどこで払えばいいですか');
   await page.keyboard.press('Enter');
   await waitBot(w, 1);
   await page.keyboard.press('Shift+Tab');
@@ -306,7 +306,7 @@ test('accessibility: labelled controls, WCAG AA contrast, 200 % text, reduced mo
   const { page } = p;
   await page.goto(`${srv.url}/`);
   const w = await openLauncher(page);
-  await ask(w, '自動車税の納付方法を教えてください');
+  await ask(w, '自動車税はどこで払えばいいですか');
   await ask(w, 'パスポート');
   await ask(w, '今日の天気は晴れですか');
 
@@ -350,7 +350,7 @@ test('accessibility: labelled controls, WCAG AA contrast, 200 % text, reduced mo
   const z = await openPage(browser, srv, { viewport: { width: 640, height: 450 }, scale: 2 });
   await z.page.goto(`${srv.url}/`);
   const zw = await openLauncher(z.page);
-  await ask(zw, '自動車税の納付方法を教えてください');
+  await ask(zw, '自動車税はどこで払えばいいですか');
   const zb = await zw.locator('.mdg-panel').boundingBox();
   assert.deepEqual([zb.x, zb.y, zb.width, zb.height], [0, 0, 640, 450]);
   for (const name of ['最初から', '閉じる', '送信']) assert.ok(await zw.getByRole('button', { name }).isVisible(), name);
@@ -420,7 +420,7 @@ test('phone (390×844): the launcher opens a full-screen chat that fits without 
   const box = await w.locator('.mdg-panel').boundingBox();
   assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 390, 844]);
   await shot(page, '14-phone-open');
-  await ask(w, '自動車税の納付方法を教えてください');
+  await ask(w, '自動車税はどこで払えばいいですか');
   await shot(page, '15-phone-answer');
   const c = await ask(w, 'パスポート');
   await c.getByRole('button').first().waitFor();
