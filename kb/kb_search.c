@@ -890,9 +890,9 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			s += W_PREC * (prec_hit > qidf ? 1.0 : prec_hit / qidf);
 		s += W_BM25 * bm / bmax;
 		if (search_debug())
-			fprintf(stderr, "  hit %s qcov=%.2f dcov=%.2f prec=%.2f bm=%.2f\n",
+			fprintf(stderr, "  hit %s qcov=%.2f dcov=%.2f prec=%.2f bm=%.2f s=%.4f\n",
 				sqlite3_column_text(fts, 2), qcov / total, dcov / total,
-				qidf > 0 ? prec_hit / qidf : 0, bm / bmax);
+				qidf > 0 ? prec_hit / qidf : 0, bm / bmax, s);
 		kb_hit *h = &res->hits[res->nhits];
 		const char *cat = (const char *)sqlite3_column_text(fts, 4);
 		if (o->prefer_category && o->prefer_category[0] &&

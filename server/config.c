@@ -57,7 +57,7 @@ typedef struct cfg_desc {
 static const cfg_desc top_desc[] = {
 	{"listen", T_STR, "127.0.0.1:8080", 0, 0, OFF(listen), NULL},
 	{"database", T_STR, NULL, 0, 0, OFF(database), NULL},
-	{"threads", T_INT, "4", 1, 64, OFF(threads), NULL},
+	{"threads", T_INT, "0", 0, 64, OFF(threads), NULL}, /* 0: one per CPU core */
 	{"search_cache", T_INT, "1024", 0, 1 << 20, OFF(search_cache), NULL},
 	{"web_root", T_STR, NULL, 0, 0, OFF(web_root), NULL},
 	{"secret", T_STR, NULL, 0, 0, OFF(secret), NULL},
@@ -613,6 +613,14 @@ static mdg_rc load_counter_file(srv_config *c, char **err)
 out:
 	yaml_document_delete(&L.doc);
 	return rc;
+}
+
+int srv_config_threads(const srv_config *c)
+{
+	if (c->threads > 0)
+		return c->threads;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 2 ? 2 : n > 64 ? 64 : (int)n;
 }
 
 mdg_rc srv_config_load(const char *path, srv_config **out, char **err)

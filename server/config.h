@@ -49,7 +49,7 @@ typedef struct srv_config {
 
 	char *listen;   /* "ADDR:PORT", "[v6]:PORT" */
 	char *database;
-	int threads;
+	int threads;       /* worker threads, 0: one per CPU core (srv_config_threads) */
 	int search_cache;  /* recent results kept per worker thread (0: off) */
 	char *web_root;    /* NULL: "web" of the working directory or the source tree */
 	char *secret;      /* state signing secret (>= 32 characters) */
@@ -92,6 +92,9 @@ typedef struct srv_config {
 
 /* Loads path (NULL: defaults only). On failure returns MDG_ERR_CONFIG with
  * "FILE:LINE: ..." in *err. *out is owned by the caller (srv_config_free). */
+/* The worker threads to run: c->threads, or one per online CPU (2 to 64). */
+int srv_config_threads(const srv_config *c);
+
 mdg_rc srv_config_load(const char *path, srv_config **out, char **err);
 
 /* Replaces a string setting (for --db and --listen). */

@@ -581,7 +581,7 @@ mdg_rc http_start(srv_app *a, char **err)
 	const srv_config *c = a->cfg;
 	daemon_ = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR, sa,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c->threads,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv_config_threads(c),
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->limits.connection_timeout,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->limits.max_connections,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
@@ -597,7 +597,7 @@ mdg_rc http_start(srv_app *a, char **err)
 	unsigned bound = di ? di->port : port;
 	srv_log(SRV_LOG_INFO, "listening on http://%s%s%s:%u/ (%d threads, database %s)",
 		sa->sa_family == AF_INET6 ? "[" : "", host,
-		sa->sa_family == AF_INET6 ? "]" : "", bound, c->threads, c->database);
+		sa->sa_family == AF_INET6 ? "]" : "", bound, srv_config_threads(c), c->database);
 	return MDG_OK;
 }
 

@@ -14,6 +14,7 @@ before(async () => {
   const db = buildDb(dir);
   const config = writeConfig(dir, `
 database: ${db}
+threads: 4
 limits:
   burst: 1000
 bots:

@@ -20,7 +20,7 @@ before(() => {
 
 test('invalid configurations stop start-up with file, line and key', async () => {
   const cases = [
-    ['threads: 0\n', 1, "key 'threads'", /integer from 1 to 64/],
+    ['threads: 65\n', 1, "key 'threads'", /integer from 0 to 64/],
     [`database: ${db}\ndatabse: x\n`, 2, "key 'databse'", /unknown key/],
     ['limits:\n  max_body: 4096\n  max_bdy: 5\n', 3, "key 'limits.max_bdy'", /unknown key/],
     ['limits:\n  rate: fast\n', 2, "key 'limits.rate'", /number/],

@@ -18,7 +18,7 @@ Prints a table and writes build/bench/results.json. Everything runs on
   BENCH_SECTIONS=import,chat,groonga,scale,profile   run only some parts
   BENCH_DATA=../shared/data/pref-faq   kb.tsv + dev-queries.tsv
   BENCH_BOT=pref           bot id used for the benchmark knowledge bases
-  BENCH_SERVER_THREADS=N   madoguchi-server worker threads (default: its own, 4)
+  BENCH_SERVER_THREADS=N   madoguchi-server worker threads (default: its own, one per core)
   BENCH_SERVER_ARGS=...    extra arguments for madoguchi-server
   BENCH_CHAT_EXPECT='"reply":'  substring every 2xx chat body must contain
   MDG_BIN, MDG_SERVER      binaries (default build/madoguchi, build/madoguchi-server)
