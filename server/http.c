@@ -85,11 +85,8 @@ static const route routes[] = {
 #define NROUTES (sizeof routes / sizeof *routes)
 /* Metrics labels for requests no route handles. */
 enum { RT_STATIC = NROUTES, RT_PREFLIGHT, RT_OTHER, RT_COUNT };
-static const char *const route_labels[RT_COUNT] = {
-	"chat", "feedback", "bots", "healthz", "readyz", "metrics",
-	"admin_me", "admin_import", "admin_rollback", "admin_export", "admin_template",
-	"admin_unanswered", "admin_stats", "admin_flows", "admin_flows_export",
-	"admin_flows_rollback", "static", "preflight", "other"};
+/* Filled from routes[] by http_start, so a new route cannot shift them. */
+static const char *route_labels[RT_COUNT];
 
 /* The daemon and its listen socket; set by http_start before any request
  * and cleared by http_stop after the daemon has stopped. */
@@ -577,6 +574,11 @@ mdg_rc http_start(srv_app *a, char **err)
 		return mdg_fail(err, MDG_ERR_CONFIG,
 				"listen: '%s' is not a numeric IPv4 or IPv6 address", host);
 	}
+	for (size_t i = 0; i < NROUTES; i++)
+		route_labels[i] = routes[i].label;
+	route_labels[RT_STATIC] = "static";
+	route_labels[RT_PREFLIGHT] = "preflight";
+	route_labels[RT_OTHER] = "other";
 	metrics_init(route_labels, RT_COUNT);
 	const srv_config *c = a->cfg;
 	daemon_ = MHD_start_daemon(

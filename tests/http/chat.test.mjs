@@ -198,6 +198,7 @@ test('metrics: requests by route and status, latency histogram, reply counts', a
   const replies = [];
   for (let i = 0; i < 5; i++) replies.push((await chat(srv, 'resident', { message: 'パスポートの受け取り' })).json.reply);
   for (const x of replies) assert.deepEqual(x, replies[0], 'cached replies are the same replies');
+  assert.equal((await get(`${srv.url}/v1/bots/resident`)).status, 200);
   const r = await get(`${srv.url}/metrics`);
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
@@ -208,6 +209,8 @@ test('metrics: requests by route and status, latency histogram, reply counts', a
   };
   assert.ok(value(/^madoguchi_http_requests_total\{route="chat",status="200"\} (\d+)$/m) >= 10);
   assert.ok(value(/^madoguchi_http_requests_total\{route="chat",status="404"\} (\d+)$/m) >= 1);
+  assert.ok(value(/^madoguchi_http_requests_total\{route="bot",status="200"\} (\d+)$/m) >= 1);
+  assert.doesNotMatch(r.text, /null/, 'every route has its label');
   assert.ok(value(/^madoguchi_http_requests_total\{route="chat",status="400"\} (\d+)$/m) >= 1);
   assert.ok(value(/^madoguchi_chat_replies_total\{type="answer"\} (\d+)$/m) >= 5);
   assert.ok(value(/^madoguchi_chat_replies_total\{type="candidates"\} (\d+)$/m) >= 3);
