@@ -42,6 +42,7 @@ enum {
 	R_API = 1,    /* JSON API: rate limit, CORS for the bot's origins */
 	R_ADMIN = 2,  /* admin token checked before the body; never CORS */
 	R_UPLOAD = 4, /* body up to admin.max_upload instead of limits.max_body */
+	R_SLOW = 8,   /* may take seconds: runs on the slow lane (jobs.h) */
 };
 #define R_ADMIN_API (R_API | R_ADMIN)
 
@@ -64,7 +65,7 @@ static const route routes[] = {
 	{"metrics", "GET", "/metrics", api_metrics, 0, "GET, HEAD"},
 	{"admin_me", "GET", "/v1/admin/me", api_admin_me, R_ADMIN_API, "GET, HEAD"},
 	{"admin_import", "POST", "/v1/admin/bots/*/import", api_admin_import,
-	 R_ADMIN_API | R_UPLOAD, "POST"},
+	 R_ADMIN_API | R_UPLOAD | R_SLOW, "POST"},
 	{"admin_rollback", "POST", "/v1/admin/bots/*/rollback", api_admin_rollback,
 	 R_ADMIN_API, "POST"},
 	{"admin_export", "GET", "/v1/admin/bots/*/export", api_admin_export, R_ADMIN_API,
@@ -76,7 +77,7 @@ static const route routes[] = {
 	{"admin_stats", "GET", "/v1/admin/bots/*/stats", api_admin_stats, R_ADMIN_API,
 	 "GET, HEAD"},
 	{"admin_flows", "POST", "/v1/admin/bots/*/flows", api_admin_flows_import,
-	 R_ADMIN_API | R_UPLOAD, "GET, HEAD, POST"},
+	 R_ADMIN_API | R_UPLOAD | R_SLOW, "GET, HEAD, POST"},
 	{"admin_flows_export", "GET", "/v1/admin/bots/*/flows", api_admin_flows_export,
 	 R_ADMIN_API, "GET, HEAD, POST"},
 	{"admin_flows_rollback", "POST", "/v1/admin/bots/*/flows/rollback",
@@ -91,6 +92,7 @@ static const char *route_labels[RT_COUNT];
 /* The daemon and its listen socket; set by http_start before any request
  * and cleared by http_stop after the daemon has stopped. */
 static struct MHD_Daemon *daemon_;
+static srv_jobs *slow_lane;
 static MHD_socket listen_fd = MHD_INVALID_SOCKET;
 /* Requests between their first access-handler call and completion. */
 static atomic_uint inflight;
@@ -145,6 +147,15 @@ enum MHD_Result http_send(http_req *r, unsigned status, struct MHD_Response *res
 		if (r->origin)
 			MHD_add_response_header(resp, "Access-Control-Allow-Origin",
 						r->origin);
+	}
+	if (r->deferred) { /* on the slow lane: queued once resumed */
+		if (r->pending) {
+			MHD_destroy_response(resp);
+			return MHD_NO;
+		}
+		r->pending = resp;
+		r->pending_status = status;
+		return MHD_YES;
 	}
 	enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
 	if (ret == MHD_YES)
@@ -266,6 +277,7 @@ static void route_request(http_req *r)
 		if (method_is(r->method, routes[hit].method)) {
 			r->route = hit;
 			r->handler = routes[hit].fn;
+			r->slow = (routes[hit].flags & R_SLOW) != 0;
 			if (routes[hit].flags & R_UPLOAD)
 				r->body.limit = (size_t)r->app->cfg->admin.max_upload;
 		} else if (strcmp(r->method, "OPTIONS") == 0 && r->api) {
@@ -336,6 +348,17 @@ static enum MHD_Result body_too_large(http_req *r)
 }
 
 /* Everything but the handler itself, once the body is in. */
+/* On the slow lane: builds the response, then hands the connection back
+ * to its worker, which queues it (on_request). */
+static void run_slow(srv_job *job)
+{
+	http_req *r = (http_req *)((char *)job - offsetof(http_req, job));
+	r->handler(r);
+	if (r->pending == NULL) /* the handler gave up without a reply */
+		http_reply_rc(r, MDG_ERR_IO, NULL);
+	MHD_resume_connection(r->conn);
+}
+
 static enum MHD_Result dispatch(http_req *r)
 {
 	if (r->uri_too_long || strlen(r->url) > HTTP_MAX_URL)
@@ -358,6 +381,15 @@ static enum MHD_Result dispatch(http_req *r)
 		int wait = ratelimit_take(r->app->rl, r->addr, r->addrlen, app_now());
 		if (wait > 0)
 			return too_many(r, wait);
+	}
+	if (r->slow && slow_lane) {
+		/* Suspended before it is queued, so the lane's resume always
+		 * follows the suspend. */
+		r->deferred = 1;
+		MHD_suspend_connection(r->conn);
+		r->job.run = run_slow;
+		srv_jobs_submit(slow_lane, &r->job);
+		return MHD_YES;
 	}
 	return r->handler(r);
 }
@@ -509,6 +541,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (r->early)
 		return MHD_YES;
+	if (r->deferred) { /* resumed: the slow lane's response */
+		struct MHD_Response *resp = r->pending;
+		r->pending = NULL;
+		if (resp == NULL)
+			return MHD_NO;
+		enum MHD_Result ret = MHD_queue_response(conn, r->pending_status, resp);
+		if (ret == MHD_YES)
+			r->status = r->pending_status;
+		MHD_destroy_response(resp);
+		return ret;
+	}
 	return dispatch(r);
 }
 
@@ -528,6 +571,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			log_safe(r->url, url, sizeof url), r->status, secs * 1000,
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	}
+	if (r->pending)
+		MHD_destroy_response(r->pending);
 	mdg_buf_free(&r->body);
 	free(r);
 	*con_cls = NULL;
@@ -558,7 +603,7 @@ mdg_rc http_start(srv_app *a, char **err)
 	struct sockaddr_in6 in6;
 	const struct sockaddr *sa;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	memset(&in4, 0, sizeof in4);
 	memset(&in6, 0, sizeof in6);
 	if (inet_pton(AF_INET, host, &in4.sin_addr) == 1) {
@@ -580,6 +625,10 @@ mdg_rc http_start(srv_app *a, char **err)
 	route_labels[RT_PREFLIGHT] = "preflight";
 	route_labels[RT_OTHER] = "other";
 	metrics_init(route_labels, RT_COUNT);
+	/* Before the daemon: its workers read slow_lane. */
+	mdg_rc rc = srv_jobs_start(&slow_lane, err);
+	if (rc != MDG_OK)
+		return rc;
 	const srv_config *c = a->cfg;
 	daemon_ = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR, sa,
@@ -590,10 +639,13 @@ mdg_rc http_start(srv_app *a, char **err)
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
-	if (daemon_ == NULL)
+	if (daemon_ == NULL) {
+		srv_jobs_stop(slow_lane);
+		slow_lane = NULL;
 		return mdg_fail(err, MDG_ERR_IO,
 				"cannot listen on %s (address in use or not available?)",
 				c->listen);
+	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_,
 							     MHD_DAEMON_INFO_BIND_PORT);
 	unsigned bound = di ? di->port : port;
@@ -627,6 +679,10 @@ void http_stop(srv_app *a, int timeout, const sigset_t *sigs)
 	}
 	if ((n = http_inflight()) > 0)
 		srv_log(SRV_LOG_WARN, "stopping with %u requests unfinished", n);
+	/* No suspended connection may outlive the daemon: the lane finishes
+	 * its jobs (each resumes its connection), then the daemon stops. */
+	srv_jobs_stop(slow_lane);
+	slow_lane = NULL;
 	MHD_stop_daemon(daemon_);
 	daemon_ = NULL;
 	if (listen_fd != MHD_INVALID_SOCKET)

@@ -16,6 +16,7 @@
 #include "../kb/kb.h"
 #include "../nlp/mdg.h"
 #include "app.h"
+#include "jobs.h"
 
 #define HTTP_MAX_URL 2048
 
@@ -44,7 +45,14 @@ struct http_req {
 	int api;           /* a /v1/ API route: JSON, CORS, rate limit */
 	int admin;         /* an admin route (token checked before the body) */
 	int gated;         /* rate limit already taken (admin routes) */
+	int slow;          /* handled on the slow lane (jobs.h), not a worker */
 	const char *allow; /* methods of the matched path (405, preflight) */
+	/* slow lane: the connection is suspended while the job runs, and the
+	 * response it builds waits here until the connection is resumed */
+	srv_job job;
+	int deferred;
+	struct MHD_Response *pending;
+	unsigned pending_status;
 };
 
 /* Starts the daemon on cfg listen address; logs the bound address. */
