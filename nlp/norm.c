@@ -1,6 +1,7 @@
 /* norm.c — Unicode normalisation for Japanese FAQ text (see norm.h). */
 #include "norm.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,8 +154,12 @@ mdg_rc nlp_norm(const char *s, size_t n, char **out, size_t *outn, char **err)
 		*outn = 0;
 	if (!nlp_utf8_valid(s, n, &bad))
 		return mdg_fail(err, MDG_ERR_UTF8, "invalid UTF-8 at byte %zu", bad);
-	/* Output never grows: every mapping yields at most as many bytes. */
-	char *o = malloc(n + 1);
+	/* At most three bytes out per byte in: an ASCII '-' or '~' after kana
+	 * becomes the 3-byte long-vowel mark; every other mapping shrinks or
+	 * keeps the length. */
+	if (n > (SIZE_MAX - 1) / 3)
+		return mdg_fail(err, MDG_ERR_TOOBIG, "text too long");
+	char *o = malloc(3 * n + 1);
 	if (o == NULL)
 		return MDG_ERR_NOMEM;
 	size_t len = 0;

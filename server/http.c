@@ -347,7 +347,6 @@ static enum MHD_Result body_too_large(http_req *r)
 				"送信されたデータが大きすぎます。");
 }
 
-/* Everything but the handler itself, once the body is in. */
 /* On the slow lane: builds the response, then hands the connection back
  * to its worker, which queues it (on_request). */
 static void run_slow(srv_job *job)
@@ -359,6 +358,7 @@ static void run_slow(srv_job *job)
 	MHD_resume_connection(r->conn);
 }
 
+/* Everything but the handler itself, once the body is in. */
 static enum MHD_Result dispatch(http_req *r)
 {
 	if (r->uri_too_long || strlen(r->url) > HTTP_MAX_URL)

@@ -23,6 +23,13 @@ int main(void)
 	norm_is("パスワ－ド", "パスワード", "full-width hyphen after kana is a long vowel");
 	norm_is("ぱすわ〜ど", "ぱすわーど", "wave dash after kana is a long vowel");
 	norm_is("コーーヒー", "コーヒー", "repeated long vowels collapse");
+	/* ASCII '-' and '~' after kana grow from 1 to 3 bytes: the output
+	 * buffer must allow for it (an overflow found by fuzzing). */
+	norm_is("ア-イ-ウ-エ-オ-カ-キ-ク-ケ-コ-サ-シ-ス-セ-ソ-",
+		"アーイーウーエーオーカーキークーケーコーサーシースーセーソー",
+		"ASCII hyphens after kana become long vowels (output longer than input)");
+	norm_is("あ~い~う~え~お~か~き~く~", "あーいーうーえーおーかーきーくー",
+		"ASCII tildes after kana become long vowels");
 	norm_is("8:30〜17:15", "8:30~17:15", "wave dash between digits is a tilde");
 	norm_is("000‐1234−5678", "000-1234-5678", "dashes between digits are hyphens");
 	norm_is("  自動車税\t\r\n の　納付  ", "自動車税 の 納付", "whitespace collapsed and trimmed");
