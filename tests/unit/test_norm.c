@@ -14,8 +14,58 @@ static void norm_is(const char *in, const char *want, const char *name)
 	free(err);
 }
 
+/* Deterministic random text from the ranges normalisation rewrites (kana
+ * both widths, full-width ASCII, dashes, tildes, spaces, zero-width and
+ * control characters): the output must be valid UTF-8 and normalising it
+ * again must change nothing. Run under ASan, it also checks the buffer. */
+static void fuzz_norm(void)
+{
+	static const uint32_t ranges[][2] = {
+		{0x20, 0x7E},     {0x3040, 0x309F}, {0x30A0, 0x30FF}, {0xFF61, 0xFF9F},
+		{0xFF01, 0xFF5E}, {0x2000, 0x206F}, {0x3000, 0x303F}, {0x80, 0xFF},
+		{0x4E00, 0x4E40}, {0x1F600, 0x1F64F}};
+	static const uint32_t specials[] = {'-', '~', 0x301C, 0x30FC, 0x2015, 0xFF9E,
+					    0xFF9F, 0x3000, 0x200B, 0xFEFF, '\t', ' '};
+	uint64_t x = 88172645463325252u; /* xorshift64 */
+	int valid = 1, stable = 1;
+	for (int t = 0; t < 20000; t++) {
+		char in[200];
+		size_t n = 0;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int len = 1 + (int)(x % 40);
+		for (int i = 0; i < len; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			uint32_t cp;
+			if (x % 10 < 3) {
+				cp = specials[(x >> 8) % (sizeof specials / sizeof *specials)];
+			} else {
+				const uint32_t *r = ranges[(x >> 8) % (sizeof ranges / sizeof *ranges)];
+				cp = r[0] + (uint32_t)((x >> 16) % (r[1] - r[0] + 1));
+			}
+			n += nlp_utf8_encode(cp, in + n);
+		}
+		char *a = NULL, *b = NULL;
+		size_t an = 0, bn = 0;
+		if (nlp_norm(in, n, &a, &an, NULL) != MDG_OK) {
+			valid = 0;
+			continue;
+		}
+		valid &= nlp_utf8_valid(a, an, NULL) && strlen(a) == an;
+		if (nlp_norm(a, an, &b, &bn, NULL) == MDG_OK && strcmp(a, b) != 0) {
+			if (stable)
+				printf("# not idempotent: \"%s\" -> \"%s\"\n", a, b);
+			stable = 0;
+		}
+		free(a);
+		free(b);
+	}
+	CHECK(valid, "random text normalises to valid UTF-8");
+	CHECK(stable, "normalising normalised text changes nothing");
+}
+
 int main(void)
 {
+	fuzz_norm();
 	norm_is("ＡＢＣ１２３！", "abc123!", "full-width ASCII to half-width, folded");
 	norm_is("ﾊﾟｽﾜｰﾄﾞ", "パスワード", "half-width katakana with voiced marks");
 	norm_is("ｶﾞｷﾞｸﾞｹﾞｺﾞ ﾊﾞﾋﾟﾌﾞ ｳﾞ", "ガギグゲゴ バピブ ヴ", "dakuten/handakuten composition");
