@@ -220,7 +220,7 @@ mdg_rc nlp_norm(const char *s, size_t n, char **out, size_t *outn, char **err)
 
 mdg_rc nlp_to_katakana(const char *s, size_t n, char **out)
 {
-	char *o = malloc(3 * n + 1);
+	char *o = malloc(n + 1);
 	if (o == NULL)
 		return MDG_ERR_NOMEM;
 	size_t len = 0, i = 0;
