@@ -14,6 +14,7 @@
 #include "kb_fts_score.h"
 #include "kb_rcache.h"
 #include "kb_version.h"
+#include "strtab.h"
 
 #define MAX_TOKENS 256     /* terms taken from one message */
 #define MAX_CONCEPTS 256
@@ -29,6 +30,7 @@
 #define KANA_RUN_MIN 3     /* hiragana run length worth reading-matching */
 #define KANA_RUN_MAX 48
 #define READING_MAX 12     /* longest reading piece, in characters */
+#define READING_TERMS 4    /* terms kept per reading */
 
 /* Field weights for candidate scoring (mdg_score): question, alt,
  * keywords, category, answer. */
@@ -89,6 +91,12 @@ typedef struct syn_phrase {
 	char *terms[MAX_ALT_TERMS];
 } syn_phrase;
 
+/* The terms a reading spells, as the readings table lists them. */
+typedef struct reading_set {
+	char *t[READING_TERMS];
+	int n;
+} reading_set;
+
 typedef struct search_cache {
 	int64_t version;
 	int64_t ndocs;
@@ -96,6 +104,12 @@ typedef struct search_cache {
 	size_t nphr;
 	int *by_grp;     /* indices into phr, ordered by group */
 	sqlite3_stmt *fts; /* FTS query on fts_<version> */
+	/* The version's vocabulary in memory (looked up for every term and
+	 * every kana substring of a message): term -> df, and reading ->
+	 * 1 + index into rsets. */
+	kb_strtab df, readings;
+	reading_set *rsets;
+	size_t nrsets;
 } search_cache;
 
 static void cache_free(void *p)
@@ -103,6 +117,12 @@ static void cache_free(void *p)
 	search_cache *c = p;
 	if (c == NULL)
 		return;
+	kb_strtab_free(&c->df);
+	kb_strtab_free(&c->readings);
+	for (size_t i = 0; i < c->nrsets; i++)
+		for (int j = 0; j < c->rsets[i].n; j++)
+			free(c->rsets[i].t[j]);
+	free(c->rsets);
 	for (size_t i = 0; i < c->nphr; i++)
 		for (int j = 0; j < c->phr[i].nterms; j++)
 			free(c->phr[i].terms[j]);
@@ -181,6 +201,62 @@ mdg_rc kb_search_cache_results(kb *k, size_t entries)
 }
 
 static mdg_rc cache_build(kb *k, int64_t version, search_cache **out, char **err);
+
+/* Adds term to reading's set (the first READING_TERMS, in table order). */
+static mdg_rc add_reading(search_cache *c, const char *reading, const char *term)
+{
+	kb_strtab_entry *e = kb_strtab_put(&c->readings, reading);
+	if (e == NULL)
+		return MDG_ERR_NOMEM;
+	if (e->count == 0) {
+		if ((c->nrsets & (c->nrsets - 1)) == 0) { /* grow at powers of two */
+			reading_set *v = realloc(c->rsets, (c->nrsets ? 2 * c->nrsets : 64) *
+								   sizeof *v);
+			if (v == NULL)
+				return MDG_ERR_NOMEM;
+			c->rsets = v;
+		}
+		memset(&c->rsets[c->nrsets], 0, sizeof *c->rsets);
+		e->count = (int64_t)++c->nrsets;
+	}
+	reading_set *r = &c->rsets[e->count - 1];
+	if (r->n < READING_TERMS && (r->t[r->n] = strdup(term)) != NULL)
+		r->n++;
+	return MDG_OK;
+}
+
+/* Reads the version's terms and readings into c. */
+static mdg_rc load_vocab(kb *k, search_cache *c, char **err)
+{
+	sqlite3_stmt *st = kb_stmt(k, "SELECT term, df FROM terms WHERE version_id=?1", err);
+	if (st == NULL)
+		return MDG_ERR_DB;
+	sqlite3_bind_int64(st, 1, c->version);
+	mdg_rc rc = MDG_OK;
+	while (rc == MDG_OK && sqlite3_step(st) == SQLITE_ROW) {
+		kb_strtab_entry *e =
+			kb_strtab_put(&c->df, (const char *)sqlite3_column_text(st, 0));
+		if (e == NULL)
+			rc = MDG_ERR_NOMEM;
+		else
+			e->count = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != MDG_OK)
+		return rc;
+	st = kb_stmt(k,
+		     "SELECT reading, term FROM readings WHERE version_id=?1 "
+		     "ORDER BY reading, term",
+		     err);
+	if (st == NULL)
+		return MDG_ERR_DB;
+	sqlite3_bind_int64(st, 1, c->version);
+	while (rc == MDG_OK && sqlite3_step(st) == SQLITE_ROW)
+		rc = add_reading(c, (const char *)sqlite3_column_text(st, 0),
+				 (const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	return rc;
+}
 
 /* The search data of version, loaded on first use. */
 static mdg_rc cache_load(kb *k, int64_t version, search_cache **out, char **err)
@@ -289,6 +365,8 @@ static mdg_rc cache_build(kb *k, int64_t version, search_cache **out, char **err
 		rc = mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
 		goto fail;
 	}
+	if ((rc = load_vocab(k, c, err)) != MDG_OK)
+		goto fail;
 	*out = c;
 	return MDG_OK;
 fail:
@@ -401,34 +479,25 @@ static int add_token(void *p, const nlp_term *t)
 /* Document frequency of a term in the searched version (0 = unknown). */
 static int64_t term_df(query *q, const char *term)
 {
-	sqlite3_stmt *st = kb_stmt(q->k,
-				   "SELECT df FROM terms WHERE version_id=?1 AND term=?2",
-				   NULL);
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, q->version);
-	sqlite3_bind_text(st, 2, term, -1, SQLITE_STATIC);
-	int64_t df = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return df;
+	return kb_strtab_get(&q->cache->df, term);
 }
 
 /* Looks up the terms whose reading is kata[0..n) (katakana). */
 static int reading_terms(query *q, const char *kata, size_t n, char out[][64],
 			 int max)
 {
-	sqlite3_stmt *st = kb_stmt(q->k,
-				   "SELECT term FROM readings WHERE version_id=?1 "
-				   "AND reading=?2 LIMIT 4",
-				   NULL);
-	if (st == NULL)
+	char key[READING_MAX * 4 + 1];
+	if (n >= sizeof key)
 		return 0;
-	sqlite3_bind_int64(st, 1, q->version);
-	sqlite3_bind_text(st, 2, kata, (int)n, SQLITE_STATIC);
+	memcpy(key, kata, n);
+	key[n] = '\0';
+	const kb_strtab_entry *e = kb_strtab_find(&q->cache->readings, key);
+	if (e == NULL)
+		return 0;
+	const reading_set *r = &q->cache->rsets[e->count - 1];
 	int cnt = 0;
-	while (cnt < max && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out[cnt++], 64, "%s", sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
+	for (; cnt < max && cnt < r->n; cnt++)
+		snprintf(out[cnt], 64, "%s", r->t[cnt]);
 	return cnt;
 }
 

@@ -8,85 +8,20 @@
 
 #include "../nlp/norm.h"
 #include "../nlp/synonyms.h"
-
-/* A growable open-addressing table of strings with a count each: term ->
- * document frequency, and the distinct (reading, term) pairs. */
-typedef struct strtab_entry {
-	char *key;
-	int64_t count;
-	int64_t last_doc; /* to count each document once */
-} strtab_entry;
-
-typedef struct strtab {
-	strtab_entry *e;
-	size_t cap, n;
-} strtab;
+#include "strtab.h"
 
 struct kb_version_builder {
 	kb *k;
 	int64_t bot_id, version, ndocs;
 	sqlite3_stmt *ins_fts; /* dynamic table name: owned here */
-	strtab df;             /* term -> documents containing it */
-	strtab readings;       /* "reading\tterm" pairs seen */
+	kb_strtab df;       /* term -> documents containing it */
+	kb_strtab readings; /* "reading\tterm" pairs seen */
 	char **err;
 };
 
 void kb_version_fts_name(int64_t version, char *buf, size_t n)
 {
 	snprintf(buf, n, "fts_%lld", (long long)version);
-}
-
-/* Counts key once per document doc (doc 0: count every call). */
-static mdg_rc strtab_bump(strtab *t, const char *key, int64_t doc)
-{
-	if (t->n * 2 >= t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 4096;
-		strtab_entry *ne = calloc(ncap, sizeof *ne);
-		if (ne == NULL)
-			return MDG_ERR_NOMEM;
-		for (size_t i = 0; i < t->cap; i++) {
-			if (!t->e[i].key)
-				continue;
-			size_t j = mdg_hash(t->e[i].key, strlen(t->e[i].key)) & (ncap - 1);
-			while (ne[j].key)
-				j = (j + 1) & (ncap - 1);
-			ne[j] = t->e[i];
-		}
-		free(t->e);
-		t->e = ne;
-		t->cap = ncap;
-	}
-	size_t j = mdg_hash(key, strlen(key)) & (t->cap - 1);
-	while (t->e[j].key && strcmp(t->e[j].key, key) != 0)
-		j = (j + 1) & (t->cap - 1);
-	if (!t->e[j].key) {
-		if ((t->e[j].key = strdup(key)) == NULL)
-			return MDG_ERR_NOMEM;
-		t->n++;
-	}
-	if (doc == 0 || t->e[j].last_doc != doc) {
-		t->e[j].count++;
-		t->e[j].last_doc = doc;
-	}
-	return MDG_OK;
-}
-
-static int64_t strtab_get(const strtab *t, const char *key)
-{
-	if (t->cap == 0)
-		return 0;
-	size_t j = mdg_hash(key, strlen(key)) & (t->cap - 1);
-	while (t->e[j].key && strcmp(t->e[j].key, key) != 0)
-		j = (j + 1) & (t->cap - 1);
-	return t->e[j].key ? t->e[j].count : 0;
-}
-
-static void strtab_free(strtab *t)
-{
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->e[i].key);
-	free(t->e);
-	memset(t, 0, sizeof *t);
 }
 
 static mdg_rc step_done(kb *k, sqlite3_stmt *st, char **err)
@@ -220,7 +155,7 @@ static int collect_term(void *p, const nlp_term *t)
 	if (ts->rc == MDG_OK && !strstr(ts->set->data, key))
 		ts->rc = mdg_buf_printf(ts->set, "%s ", t->term);
 	if (ts->rc == MDG_OK && ts->b)
-		ts->rc = strtab_bump(&ts->b->df, t->term, ts->doc);
+		ts->rc = kb_strtab_bump(&ts->b->df, t->term, ts->doc);
 	if (ts->rc == MDG_OK && ts->b && t->reading[0] && strcmp(t->reading, "*") != 0) {
 		/* Readings of the surface, in katakana, for kana-only queries;
 		 * written once per distinct pair at commit. */
@@ -228,7 +163,7 @@ static int collect_term(void *p, const nlp_term *t)
 		int n = snprintf(pair, sizeof pair, "%s\t%.*s", t->reading, (int)t->len,
 				 t->term);
 		if (n > 0 && (size_t)n < sizeof pair)
-			ts->rc = strtab_bump(&ts->b->readings, pair, 0);
+			ts->rc = kb_strtab_bump(&ts->b->readings, pair, 0);
 	}
 	return ts->rc != MDG_OK;
 }
@@ -425,7 +360,7 @@ static mdg_rc store_qidf(kb_version_builder *b, char **err)
 		double sum = 0;
 		char *save = NULL;
 		for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
-			sum += kb_term_weight(t, strtab_get(&b->df, t), b->ndocs);
+			sum += kb_term_weight(t, kb_strtab_get(&b->df, t), b->ndocs);
 		sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
 		sqlite3_bind_double(upd, 2, sum);
 		rc = step_done(k, upd, err);
@@ -524,7 +459,7 @@ void kb_version_abort(kb_version_builder *b)
 	if (b == NULL)
 		return;
 	sqlite3_finalize(b->ins_fts);
-	strtab_free(&b->df);
-	strtab_free(&b->readings);
+	kb_strtab_free(&b->df);
+	kb_strtab_free(&b->readings);
 	free(b);
 }
