@@ -149,6 +149,23 @@ static json_t *group_json(const kb_unanswered *u, size_t g, const unans_rows *ro
 	                 closest);
 }
 
+/* Residents' messages are untrusted: a cell starting with = + - @ (or a
+ * tab or carriage return) would be a formula when the CSV is opened in a
+ * spreadsheet program ("CSV injection"). Such text gets a leading
+ * apostrophe, the usual neutraliser; *buf holds the copy if one is made. */
+static const char *formula_safe(const char *t, char **buf)
+{
+	*buf = NULL;
+	if (!strchr("=+-@\t\r", t[0]) || t[0] == '\0')
+		return t;
+	size_t n = strlen(t);
+	if ((*buf = malloc(n + 2)) == NULL)
+		return "";
+	(*buf)[0] = '\'';
+	memcpy(*buf + 1, t, n + 1);
+	return *buf;
+}
+
 /* The to-do list as a spreadsheet in the import format. */
 static mdg_rc unanswered_sheet(kb *k, const char *bot, const kb_unanswered *u,
                                const unans_rows *rows, int with_kb, sheet **out,
@@ -180,8 +197,11 @@ static mdg_rc unanswered_sheet(kb *k, const char *bot, const kb_unanswered *u,
 		near[0] = '\0';
 		if (gr->qa_id)
 			snprintf(near, sizeof near, "%s %s", gr->qa_id, gr->qa_question);
-		const char *cells[NC] = {"",    rows->items[gr->items[0]].text,
-		                         "",    alt.len ? alt.data : "",
+		char *qbuf, *abuf;
+		const char *q = formula_safe(rows->items[gr->items[0]].text, &qbuf);
+		const char *a = formula_safe(alt.len ? alt.data : "", &abuf);
+		const char *cells[NC] = {"",    q,
+		                         "",    a,
 		                         "",    "",
 		                         "",    "",
 		                         "",    "",
@@ -189,6 +209,8 @@ static mdg_rc unanswered_sheet(kb *k, const char *bot, const kb_unanswered *u,
 		                         near};
 		if (rc == MDG_OK)
 			rc = sheet_add_row(s, cells, NC);
+		free(qbuf);
+		free(abuf);
 		mdg_buf_free(&alt);
 	}
 	if (rc == MDG_OK && with_kb) {

@@ -661,3 +661,17 @@ test('flows: uploaded and validated like the CLI, dry run, export, rollback', as
   const staff = await admin('POST', '/v1/admin/bots/staff/flows/rollback', { tok: tokStaff });
   assert.equal(staff.status, 409);
 });
+
+test('unanswered export: residents\' text that a spreadsheet would run as a formula is neutralised', async () => {
+  const msg = '=1+2 宇宙旅行の申し込み';
+  const r = await ask('resident', msg);
+  assert.ok(['fallback', 'candidates'].includes(r.reply.type));
+  const csv = await eventually(async () => {
+    const x = await admin('GET', '/v1/admin/bots/resident/unanswered?days=7&format=csv&limit=1000', { tok: tokRes });
+    return x.text.includes('宇宙旅行の申し込み') ? x : null;
+  }, 'the turn log');
+  const row = parseCsv(csv.text.replace(/^\ufeff/, '')).find((x) => x[1].includes('宇宙旅行の申し込み'));
+  assert.equal(row[1], `'${msg}`, 'a leading apostrophe: text, not a formula');
+  const json = await admin('GET', '/v1/admin/bots/resident/unanswered?days=7&limit=1000', { tok: tokRes });
+  assert.ok(json.json.groups.some((g) => g.text === msg), 'the JSON list keeps the text as asked');
+});
