@@ -296,6 +296,39 @@ static void xml_close(struct xml *x)
 	x->rd = NULL;
 }
 
+/* Reads part into *buf (the caller frees it) and opens x on it.
+ * MDG_ERR_NOTFOUND, without a message, if the package has no such part:
+ * each caller decides whether that is an error. */
+static mdg_rc part_open(zip_t *za, const char *part, char **buf, struct xml *x,
+			char **err)
+{
+	size_t n = 0;
+	mdg_rc rc = pkg_part(za, part, buf, &n, err);
+	return rc == MDG_OK ? xml_open(x, part, *buf, n, err) : rc;
+}
+
+/* Makes room for element n of array v (capacity *cap, elements of elem
+ * bytes): the capacity doubles from first. Returns the array, or NULL with
+ * *rc = MDG_ERR_TOOBIG (past max, no message) or MDG_ERR_NOMEM. */
+static void *grow(void *v, size_t n, size_t *cap, size_t elem, size_t first,
+		  size_t max, mdg_rc *rc)
+{
+	if (n < *cap)
+		return v;
+	size_t ncap = *cap ? *cap * 2 : first;
+	if (ncap > max) {
+		*rc = MDG_ERR_TOOBIG;
+		return NULL;
+	}
+	void *nv = realloc(v, ncap * elem);
+	if (nv == NULL) {
+		*rc = MDG_ERR_NOMEM;
+		return NULL;
+	}
+	*cap = ncap;
+	return nv;
+}
+
 /* Advances to the next node: 1 = a node, 0 = end of document, -1 = error
  * (see xml_error). */
 static int xml_next(struct xml *x)
@@ -466,7 +499,6 @@ static mdg_rc read_rels(zip_t *za, const char *src, struct rels *rels,
 	const char *slash = strrchr(src, '/');
 	size_t dlen = slash ? (size_t)(slash - src) : 0;
 	char *buf = NULL;
-	size_t n = 0;
 	struct xml x = {0};
 
 	snprintf(dir, sizeof dir, "%.*s", (int)dlen, src);
@@ -476,12 +508,9 @@ static mdg_rc read_rels(zip_t *za, const char *src, struct rels *rels,
 		snprintf(path, sizeof path, "%s/_rels/%s.rels", dir, slash + 1);
 	else
 		snprintf(path, sizeof path, "_rels/%s.rels", src);
-	rc = pkg_part(za, path, &buf, &n, err);
+	rc = part_open(za, path, &buf, &x, err);
 	if (rc == MDG_ERR_NOTFOUND)
 		return MDG_OK;
-	if (rc != MDG_OK)
-		return rc;
-	rc = xml_open(&x, path, buf, n, err);
 	if (rc != MDG_OK)
 		goto out;
 	for (;;) {
@@ -503,23 +532,14 @@ static mdg_rc read_rels(zip_t *za, const char *src, struct rels *rels,
 			continue;
 		if (resolve_target(dir, target, resolved) != MDG_OK)
 			continue;
-		if (rels->n == rels->cap) {
-			size_t cap = rels->cap ? rels->cap * 2 : 16;
-			struct rel *v;
-			if (cap > XLSX_MAX_RELS) {
-				rc = mdg_fail(err, MDG_ERR_TOOBIG,
-					      "%s: too many relationships",
-					      path);
-				goto out;
-			}
-			v = realloc(rels->v, cap * sizeof *v);
-			if (v == NULL) {
-				rc = MDG_ERR_NOMEM;
-				goto out;
-			}
-			rels->v = v;
-			rels->cap = cap;
+		struct rel *v = grow(rels->v, rels->n, &rels->cap, sizeof *v, 16,
+				     XLSX_MAX_RELS, &rc);
+		if (v == NULL) {
+			if (rc == MDG_ERR_TOOBIG)
+				mdg_fail(err, rc, "%s: too many relationships", path);
+			goto out;
 		}
+		rels->v = v;
 		struct rel *e = &rels->v[rels->n];
 		e->id = strdup(id);
 		e->type = strdup(type);
@@ -590,20 +610,16 @@ static mdg_rc read_book(zip_t *za, const char *part, struct book *book,
 {
 	mdg_rc rc;
 	char *buf = NULL;
-	size_t n = 0;
 	struct xml x = {0};
 	char name[1024], rid[256];
 	int root_seen = 0;
 
-	rc = pkg_part(za, part, &buf, &n, err);
+	rc = part_open(za, part, &buf, &x, err);
 	if (rc == MDG_ERR_NOTFOUND)
 		return mdg_fail(err, MDG_ERR_FORMAT,
 				"not a valid .xlsx file: the workbook part %s "
 				"is missing",
 				part);
-	if (rc != MDG_OK)
-		return rc;
-	rc = xml_open(&x, part, buf, n, err);
 	if (rc != MDG_OK)
 		goto out;
 	for (;;) {
@@ -635,22 +651,14 @@ static mdg_rc read_book(zip_t *za, const char *part, struct book *book,
 				      part);
 			goto out;
 		}
-		if (book->n == book->cap) {
-			size_t cap = book->cap ? book->cap * 2 : 8;
-			struct book_sheet *v;
-			if (cap > XLSX_MAX_SHEETS) {
-				rc = mdg_fail(err, MDG_ERR_TOOBIG,
-					      "%s: too many sheets", part);
-				goto out;
-			}
-			v = realloc(book->v, cap * sizeof *v);
-			if (v == NULL) {
-				rc = MDG_ERR_NOMEM;
-				goto out;
-			}
-			book->v = v;
-			book->cap = cap;
+		struct book_sheet *v = grow(book->v, book->n, &book->cap, sizeof *v, 8,
+					    XLSX_MAX_SHEETS, &rc);
+		if (v == NULL) {
+			if (rc == MDG_ERR_TOOBIG)
+				mdg_fail(err, rc, "%s: too many sheets", part);
+			goto out;
 		}
+		book->v = v;
 		struct book_sheet *e = &book->v[book->n++];
 		e->name = strdup(name);
 		e->rid = strdup(rid);
@@ -711,16 +719,11 @@ static void sst_free(struct sst *t)
 
 static mdg_rc sst_push(struct sst *t, const mdg_buf *raw)
 {
-	mdg_rc rc;
-
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		size_t *off = realloc(t->off, cap * sizeof *off);
-		if (off == NULL)
-			return MDG_ERR_NOMEM;
-		t->off = off;
-		t->cap = cap;
-	}
+	mdg_rc rc = MDG_OK;
+	size_t *off = grow(t->off, t->n, &t->cap, sizeof *off, 256, SIZE_MAX, &rc);
+	if (off == NULL)
+		return rc;
+	t->off = off;
 	t->off[t->n] = t->pool.len;
 	rc = xstr_decode(&t->pool, raw->data ? raw->data : "", raw->len);
 	if (rc == MDG_OK)
@@ -775,17 +778,13 @@ static mdg_rc read_sst(zip_t *za, const char *part, struct sst *t, char **err)
 {
 	mdg_rc rc;
 	char *buf = NULL;
-	size_t n = 0;
 	struct xml x = {0};
 	mdg_buf raw = {.limit = SHEET_MAX_BYTES};
 
 	t->pool.limit = SHEET_MAX_BYTES;
-	rc = pkg_part(za, part, &buf, &n, err);
+	rc = part_open(za, part, &buf, &x, err);
 	if (rc == MDG_ERR_NOTFOUND)
 		return MDG_OK; /* no strings: any t="s" cell will say so */
-	if (rc != MDG_OK)
-		return rc;
-	rc = xml_open(&x, part, buf, n, err);
 	if (rc != MDG_OK)
 		goto out;
 	for (;;) {
@@ -1022,18 +1021,14 @@ static mdg_rc read_worksheet(zip_t *za, const char *part,
 {
 	mdg_rc rc;
 	char *buf = NULL;
-	size_t n = 0;
 	struct ws w = {.s = s, .sst = sst};
 
 	w.val.limit = SHEET_MAX_BYTES;
 	w.text.limit = SHEET_MAX_BYTES;
-	rc = pkg_part(za, part, &buf, &n, err);
+	rc = part_open(za, part, &buf, &w.x, err);
 	if (rc == MDG_ERR_NOTFOUND)
 		return mdg_fail(err, MDG_ERR_FORMAT,
 				"the worksheet part %s is missing", part);
-	if (rc != MDG_OK)
-		return rc;
-	rc = xml_open(&w.x, part, buf, n, err);
 	if (rc == MDG_OK)
 		rc = ws_parse(&w, err);
 	if (rc == MDG_ERR_TOOBIG)
