@@ -239,6 +239,21 @@ static flow_reply *reply_new(const flow_set *s, const walk *w)
 	return r;
 }
 
+/* Ends building r: its position string, then *out = r, or r freed and the
+ * first error returned. */
+static mdg_rc finish_reply(const flow_set *s, const walk *w, flow_reply *r, mdg_rc rc,
+                           flow_reply **out)
+{
+	if (rc == MDG_OK && (r->pos = pos_string(s, w, w->nchoices)) == NULL)
+		rc = MDG_ERR_NOMEM;
+	if (rc != MDG_OK) {
+		flow_reply_free(r);
+		return rc;
+	}
+	*out = r;
+	return MDG_OK;
+}
+
 /* The reply for the node the walk is at. */
 static mdg_rc render(const flow_set *s, const walk *w, const char *prefix,
                      flow_reply **out)
@@ -290,14 +305,7 @@ static mdg_rc render(const flow_set *s, const walk *w, const char *prefix,
 			rc = MDG_ERR_NOMEM;
 		}
 	}
-	if (rc == MDG_OK && (r->pos = pos_string(s, w, w->nchoices)) == NULL)
-		rc = MDG_ERR_NOMEM;
-	if (rc != MDG_OK) {
-		flow_reply_free(r);
-		return rc;
-	}
-	*out = r;
-	return MDG_OK;
+	return finish_reply(s, w, r, rc, out);
 }
 
 static mdg_rc render_handoff(const flow_set *s, const walk *w, flow_reply **out)
@@ -338,14 +346,7 @@ static mdg_rc render_handoff(const flow_set *s, const walk *w, flow_reply **out)
 		rc = add_control(r, s, FLOW_OPT_RESUME);
 	if (rc == MDG_OK)
 		rc = add_control(r, s, FLOW_OPT_QUIT);
-	if (rc == MDG_OK && (r->pos = pos_string(s, w, w->nchoices)) == NULL)
-		rc = MDG_ERR_NOMEM;
-	if (rc != MDG_OK) {
-		flow_reply_free(r);
-		return rc;
-	}
-	*out = r;
-	return MDG_OK;
+	return finish_reply(s, w, r, rc, out);
 }
 
 static mdg_rc render_end(const flow_set *s, const walk *w, flow_reply **out)

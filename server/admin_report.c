@@ -394,59 +394,54 @@ static mdg_rc stats_per_day(kb *k, const char *bot, int64_t since, long days, js
 	return MDG_OK;
 }
 
-static mdg_rc stats_top(kb *k, const char *bot, int64_t since, json_t *out, char **err)
+/* Appends to key of out one object per Q&A row of sql (?1 bot, ?2 since,
+ * ?3 limit; column 0 the Q&A id): its id, its question and names[i] =
+ * column i + 1. */
+static mdg_rc qa_rows(kb *k, const char *bot, int64_t since, const char *sql, int limit,
+                      const char *key, const char *const *names, int nnames, json_t *out,
+                      char **err)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *a = json_array();
-	json_object_set_new(out, "top_qa", a);
-	int p = prepare(k,
-	                "SELECT qa_id, COUNT(*) FROM turns WHERE bot = ?1 AND ts >= ?2"
-	                " AND decision = 'answer' AND qa_id <> '' GROUP BY qa_id"
-	                " ORDER BY 2 DESC, 1 LIMIT ?3",
-	                &st, err);
+	json_object_set_new(out, key, a);
+	int p = prepare(k, sql, &st, err);
 	if (p)
 		return p > 0 ? MDG_OK : MDG_ERR_DB;
 	sqlite3_bind_text(st, 1, bot, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
-	sqlite3_bind_int(st, 3, TOP_QA);
+	sqlite3_bind_int(st, 3, limit);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *id = col_text(st, 0);
-		json_array_append_new(
-		    a, json_pack("{s:s, s:o, s:I}", "qa_id", id, "question",
-		                 question_of(k, bot, id), "count",
-		                 (json_int_t)sqlite3_column_int64(st, 1)));
+		json_t *o = json_pack("{s:s, s:o}", "qa_id", id, "question",
+		                      question_of(k, bot, id));
+		for (int i = 0; i < nnames; i++)
+			json_object_set_new(o, names[i],
+			                    json_integer(sqlite3_column_int64(st, i + 1)));
+		json_array_append_new(a, o);
 	}
 	sqlite3_finalize(st);
 	return MDG_OK;
 }
 
+static mdg_rc stats_top(kb *k, const char *bot, int64_t since, json_t *out, char **err)
+{
+	static const char *const names[] = {"count"};
+	return qa_rows(k, bot, since,
+	               "SELECT qa_id, COUNT(*) FROM turns WHERE bot = ?1 AND ts >= ?2"
+	               " AND decision = 'answer' AND qa_id <> '' GROUP BY qa_id"
+	               " ORDER BY 2 DESC, 1 LIMIT ?3",
+	               TOP_QA, "top_qa", names, 1, out, err);
+}
+
 static mdg_rc stats_feedback(kb *k, const char *bot, int64_t since, json_t *out,
                              char **err)
 {
-	sqlite3_stmt *st = NULL;
-	json_t *a = json_array();
-	json_object_set_new(out, "feedback", a);
-	int p =
-	    prepare(k,
-	            "SELECT qa_id, TOTAL(helpful <> 0), TOTAL(helpful = 0) FROM feedback"
-	            " WHERE bot = ?1 AND ts >= ?2 GROUP BY qa_id"
-	            " ORDER BY 3 DESC, COUNT(*) DESC, 1 LIMIT ?3",
-	            &st, err);
-	if (p)
-		return p > 0 ? MDG_OK : MDG_ERR_DB;
-	sqlite3_bind_text(st, 1, bot, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, since);
-	sqlite3_bind_int(st, 3, MAX_FEEDBACK_QA);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *id = col_text(st, 0);
-		json_array_append_new(
-		    a, json_pack("{s:s, s:o, s:I, s:I}", "qa_id", id, "question",
-		                 question_of(k, bot, id), "helpful",
-		                 (json_int_t)sqlite3_column_int64(st, 1), "not_helpful",
-		                 (json_int_t)sqlite3_column_int64(st, 2)));
-	}
-	sqlite3_finalize(st);
-	return MDG_OK;
+	static const char *const names[] = {"helpful", "not_helpful"};
+	return qa_rows(k, bot, since,
+	               "SELECT qa_id, TOTAL(helpful <> 0), TOTAL(helpful = 0) FROM feedback"
+	               " WHERE bot = ?1 AND ts >= ?2 GROUP BY qa_id"
+	               " ORDER BY 3 DESC, COUNT(*) DESC, 1 LIMIT ?3",
+	               MAX_FEEDBACK_QA, "feedback", names, 2, out, err);
 }
 
 enum MHD_Result api_admin_stats(http_req *r)

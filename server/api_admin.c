@@ -508,6 +508,12 @@ static enum MHD_Result empty_body(http_req *r)
 	                        "ファイルが送られていません。");
 }
 
+/* A writer handle of the request's own: workers' handles are read-only. */
+static mdg_rc admin_writer(http_req *r, kb **w, char **err)
+{
+	return kb_open(r->app->cfg->database, r->app->model, 0, w, err);
+}
+
 enum MHD_Result api_admin_import(http_req *r)
 {
 	enum MHD_Result ret = MHD_YES;
@@ -550,7 +556,7 @@ enum MHD_Result api_admin_import(http_req *r)
 	o.source = source;
 	/* A dry run only reads: the worker's handle will do. */
 	if (!dry_run &&
-	    (rc = kb_open(r->app->cfg->database, r->app->model, 0, &w, &err)) != MDG_OK)
+	    (rc = admin_writer(r, &w, &err)) != MDG_OK)
 		goto out;
 	rc = kb_import(dry_run ? k : w, bot.name, s, &o, &rep, &err);
 	if (rc == MDG_ERR_VALIDATION) {
@@ -586,8 +592,13 @@ out:
 
 /* ---------- rollback ---------- */
 
-static enum MHD_Result no_previous(http_req *r, const char *what)
+/* The reply to a failed rollback: 409 when there was no previous version
+ * of `what` to go back to. */
+static enum MHD_Result rollback_failed(http_req *r, mdg_rc rc, const char *err,
+                                       const char *what)
 {
+	if (rc != MDG_ERR_NOTFOUND)
+		return http_reply_rc(r, rc, err);
 	char msg[200];
 	snprintf(msg, sizeof msg, "戻せる以前の%sがありません。", what);
 	return http_reply_error(r, MHD_HTTP_CONFLICT, "no_previous_version", msg);
@@ -601,15 +612,13 @@ enum MHD_Result api_admin_rollback(http_req *r)
 	char *err = NULL;
 	if (!admin_bot(r, &k, &bot, &ret))
 		return ret;
-	mdg_rc rc = kb_open(r->app->cfg->database, r->app->model, 0, &w, &err);
+	mdg_rc rc = admin_writer(r, &w, &err);
 	if (rc == MDG_OK)
 		rc = kb_bot_rollback(w, bot.name, &err);
 	if (rc == MDG_OK)
 		rc = kb_bot_get(w, bot.name, &bot, &err);
-	if (rc == MDG_ERR_NOTFOUND) {
-		ret = no_previous(r, "ナレッジベース");
-	} else if (rc != MDG_OK) {
-		ret = http_reply_rc(r, rc, err);
+	if (rc != MDG_OK) {
+		ret = rollback_failed(r, rc, err, "ナレッジベース");
 	} else {
 		char pfx[KB_KEY_PREFIX_LEN + 1];
 		token_prefix(r, pfx, sizeof pfx);
@@ -704,7 +713,7 @@ enum MHD_Result api_admin_flows_import(http_req *r)
 	upload_name(r, "flows.yaml", name, sizeof name);
 	flow_source src = {.name = name, .text = r->body.data, .len = r->body.len};
 	/* Even a dry run may create the flow tables: a writable handle. */
-	mdg_rc rc = kb_open(r->app->cfg->database, r->app->model, 0, &w, &err);
+	mdg_rc rc = admin_writer(r, &w, &err);
 	if (rc == MDG_OK)
 		rc = flow_import(w, bot.name, &src, 1, dry_run, &rep, &set_id, &err);
 	if (rc == MDG_ERR_VALIDATION && rep) {
@@ -783,13 +792,11 @@ enum MHD_Result api_admin_flows_rollback(http_req *r)
 	char *err = NULL;
 	if (!admin_bot(r, &k, &bot, &ret))
 		return ret;
-	mdg_rc rc = kb_open(r->app->cfg->database, r->app->model, 0, &w, &err);
+	mdg_rc rc = admin_writer(r, &w, &err);
 	if (rc == MDG_OK)
 		rc = flow_rollback(w, bot.name, &err);
-	if (rc == MDG_ERR_NOTFOUND)
-		ret = no_previous(r, "フロー");
-	else if (rc != MDG_OK)
-		ret = http_reply_rc(r, rc, err);
+	if (rc != MDG_OK)
+		ret = rollback_failed(r, rc, err, "フロー");
 	else
 		ret = http_reply_json_steal(
 		    r, MHD_HTTP_OK, json_pack("{s:b, s:s}", "ok", 1, "bot", bot.name));

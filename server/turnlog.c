@@ -112,17 +112,24 @@ static int push(turnlog *t, rec *r)
 	return 0;
 }
 
-int turnlog_turn(turnlog *t, const turn_rec *in)
+/* A new record stamped now; NULL (counted as dropped) without memory. */
+static rec *rec_new(turnlog *t, int kind)
 {
-	if (t == NULL)
-		return -1;
 	rec *r = calloc(1, sizeof *r);
 	if (r == NULL) {
 		atomic_fetch_add(&t->dropped, 1);
-		return -1;
+		return NULL;
 	}
-	r->kind = REC_TURN;
+	r->kind = kind;
 	r->ts = (int64_t)time(NULL);
+	return r;
+}
+
+int turnlog_turn(turnlog *t, const turn_rec *in)
+{
+	rec *r = t ? rec_new(t, REC_TURN) : NULL;
+	if (r == NULL)
+		return -1;
 	r->turn = in->turn;
 	r->score = in->score;
 	r->kb_version = in->kb_version;
@@ -142,15 +149,9 @@ int turnlog_turn(turnlog *t, const turn_rec *in)
 
 int turnlog_feedback(turnlog *t, const feedback_rec *in)
 {
-	if (t == NULL)
+	rec *r = t ? rec_new(t, REC_FEEDBACK) : NULL;
+	if (r == NULL)
 		return -1;
-	rec *r = calloc(1, sizeof *r);
-	if (r == NULL) {
-		atomic_fetch_add(&t->dropped, 1);
-		return -1;
-	}
-	r->kind = REC_FEEDBACK;
-	r->ts = (int64_t)time(NULL);
 	r->helpful = in->helpful;
 	r->bot = dup0(in->bot);
 	r->conv = dup0(in->conversation);
