@@ -408,7 +408,16 @@ static int emit_ascii(const char *text, const ascii_run *r, recorder *rec)
 	tb[n] = '\0';
 	nlp_term nt = {.term = tb, .len = n, .reading = "", .start = r->start,
 		       .end = r->start + n};
-	return deliver(rec, &nt);
+	int rc = deliver(rec, &nt);
+	/* A number with a unit (30mb, 2gb, 10km) is also the unit: "何MBまで"
+	 * asks about the "30MB" of an answer. */
+	size_t d = strspn(tb, "0123456789.");
+	if (rc == 0 && d > 0 && n - d >= 2 && strspn(tb + d, "abcdefghijklmnopqrstuvwxyz") == n - d) {
+		nlp_term unit = {.term = tb + d, .len = n - d, .reading = "",
+				 .start = r->start + d, .end = r->start + n};
+		rc = deliver(rec, &unit);
+	}
+	return rc;
 }
 
 static mdg_rc cb_rc(int rc)

@@ -72,6 +72,11 @@ static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
 	CHECK(has_word(c.terms, "aed"), "full-width ASCII word is one term");
 	CHECK(has_word(c.terms, "e-tax") && has_word(c.terms, "wi-fi"),
 	      "hyphenated ASCII words kept whole");
+	terms_of(t, "合計100MBまで、A4の用紙", &c);
+	CHECK(has_word(c.terms, "100mb") && has_word(c.terms, "mb"),
+	      "a number with a unit is also the unit");
+	CHECK(has_word(c.terms, "a4") && !has_word(c.terms, "a"),
+	      "letters then digits stay one term");
 	terms_of(t, "自動車税", &c);
 	CHECK(strstr(c.readings, "ジドウ") != NULL, "readings are katakana");
 	if (kind == NLP_DICT_UNIDIC) {
