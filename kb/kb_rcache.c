@@ -80,7 +80,8 @@ static int opts_equal(const kb_search_opts *a, const kb_search_opts *b)
 	return a->top == b->top && a->answer_threshold == b->answer_threshold &&
 	       a->answer_margin == b->answer_margin &&
 	       a->candidate_threshold == b->candidate_threshold &&
-	       a->min_known_share == b->min_known_share;
+	       a->min_known_share == b->min_known_share &&
+	       a->max_missing_subject == b->max_missing_subject;
 }
 
 static kb_result *result_dup(const kb_result *r)

@@ -82,6 +82,7 @@ void kb_search_opts_init(kb_search_opts *o)
 	o->answer_margin = KB_SEARCH_DEFAULT_MARGIN;
 	o->candidate_threshold = KB_SEARCH_DEFAULT_CANDIDATE;
 	o->min_known_share = KB_SEARCH_DEFAULT_KNOWN;
+	o->max_missing_subject = KB_SEARCH_DEFAULT_MISSING;
 }
 
 /* ---- per-connection cache: the active version's synonyms ---- */
@@ -939,7 +940,7 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 		const char *at = (const char *)sqlite3_column_text(fts, 7);
 		const char *dt = (const char *)sqlite3_column_text(fts, 8);
 		double qidf = sqlite3_column_double(fts, 9);
-		double qcov = 0, dcov = 0, prec_hit = 0;
+		double qcov = 0, dcov = 0, prec_hit = 0, missing = 0;
 		/* One pass over each field's terms marks the query terms in it. */
 		mark_terms(q, qt, q->in_q);
 		mark_terms(q, at, q->in_a);
@@ -952,6 +953,11 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			qcov += cn->weight * (mq > ma ? mq : ma);
 			dcov += cn->weight * md;
 			prec_hit += cn->weight * mq;
+			/* The heaviest known concept mostly absent from the
+			 * question fields (unknown words are known_share's). */
+			if (mq < 0.5 && ma < 0.5 && cn->weight > missing &&
+			    concept_known(q, cn))
+				missing = cn->weight;
 		}
 		double s = 0;
 		if (total > 0)
@@ -970,6 +976,7 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			s *= CATEGORY_BOOST;
 		h->rowid = sqlite3_column_int64(fts, 0);
 		h->score = s;
+		h->missing = total > 0 ? missing / total : 0;
 		h->ext_id = strdup((const char *)sqlite3_column_text(fts, 2));
 		h->question = strdup((const char *)sqlite3_column_text(fts, 3));
 		h->category = strdup(cat);
@@ -1005,7 +1012,8 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 		double s2 = res->nhits > 1 ? res->hits[1].score : 0;
 		if (s1 >= o->answer_threshold && s1 - s2 >= o->answer_margin)
 			res->decision = KB_DECISION_ANSWER;
-		else if (s1 >= o->candidate_threshold)
+		else if (s1 >= o->candidate_threshold &&
+			 res->hits[0].missing <= o->max_missing_subject)
 			res->decision = KB_DECISION_CANDIDATES;
 	}
 	return MDG_OK;

@@ -13,7 +13,10 @@
  * 4. Decision from the top score and its margin over the runner-up:
  *    answer, candidates ("did you mean", top 3) or none (general counter);
  *    a message mostly made of words the knowledge base has never seen
- *    (greetings, other topics) is declined whatever its best hit. */
+ *    (greetings, other topics) is declined whatever its best hit, and so
+ *    is an uncertain one whose main subject — a word carrying more than
+ *    half of its weight — is not what the best question is about
+ *    (「住民票の写しを取りたい」 against 「パスポートの申請に住民票は要りますか」). */
 #ifndef KB_SEARCH_H
 #define KB_SEARCH_H
 
@@ -34,6 +37,9 @@ typedef struct kb_search_opts {
 	double answer_margin;       /* ... and its lead over the runner-up */
 	double candidate_threshold; /* top score needed to offer candidates */
 	double min_known_share;     /* decline if less of the message is known */
+	double max_missing_subject; /* decline "candidates" whose best question
+				     * misses a word weighing more than this
+				     * share of the message (1: never) */
 	const char *prefer_category; /* conversation context, may be NULL */
 } kb_search_opts;
 
@@ -42,6 +48,7 @@ typedef struct kb_search_opts {
 #define KB_SEARCH_DEFAULT_MARGIN 0.06
 #define KB_SEARCH_DEFAULT_CANDIDATE 0.30
 #define KB_SEARCH_DEFAULT_KNOWN 0.30
+#define KB_SEARCH_DEFAULT_MISSING 0.50
 #define KB_SEARCH_MAX_QUERY_BYTES 8192
 
 /* Fills o with the defaults above. */
@@ -54,6 +61,8 @@ typedef struct kb_hit {
 	char *category;
 	char *flow;     /* "" when none */
 	double score;   /* re-ranked score, 0..~1.2 */
+	double missing; /* IDF share of the message's heaviest known word (or
+			 * synonym group) the question fields lack */
 } kb_hit;
 
 typedef struct kb_result {

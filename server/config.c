@@ -102,6 +102,8 @@ static const cfg_desc bot_desc[] = {
 	 BOFF(candidate_threshold), NULL},
 	{"min_known_share", T_DOUBLE, XSTR(KB_SEARCH_DEFAULT_KNOWN), 0, 1,
 	 BOFF(min_known_share), NULL},
+	{"max_missing_subject", T_DOUBLE, XSTR(KB_SEARCH_DEFAULT_MISSING), 0, 1,
+	 BOFF(max_missing_subject), NULL},
 	{"allowed_origins", T_ORIGINS, NULL, 0, 50, BOFF(origins), NULL},
 	{"counter", T_COUNTER, NULL, 0, 0, BOFF(counter), NULL},
 };

@@ -39,6 +39,7 @@ typedef struct cfg_bot {
 	char *greeting; /* first message of the widget */
 	cfg_strlist suggestions; /* example questions the widget offers */
 	double answer_threshold, answer_margin, candidate_threshold, min_known_share;
+	double max_missing_subject;
 	cfg_strlist origins; /* allowed web origins (CORS): "scheme://host[:port]" */
 	cfg_counter counter; /* inline counter table (has_counter) */
 	int has_counter;
