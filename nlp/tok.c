@@ -420,6 +420,25 @@ static int emit_ascii(const char *text, const ascii_run *r, recorder *rec)
 	return rc;
 }
 
+/* A verb negated in front of a noun (燃えないごみ, 使えないカード) keeps its
+ * negation: a lemma would make it the opposite term (燃えるごみ). Returns the
+ * auxiliary's node, or NULL. Predicates (届かない。) keep the lemma, which
+ * tells 届かない from 届いていない no worse than before. */
+static const mecab_node_t *negated_before_noun(const mecab_node_t *verb)
+{
+	const mecab_node_t *aux = verb->next;
+	if (aux == NULL || aux->stat != MECAB_NOR_NODE || aux->next == NULL ||
+	    aux->next->stat == MECAB_EOS_NODE || aux->surface != verb->surface + verb->length)
+		return NULL;
+	if (!((aux->length == 6 && memcmp(aux->surface, "ない", 6) == 0) ||
+	      (aux->length == 3 && memcmp(aux->surface, "ぬ", 3) == 0)))
+		return NULL;
+	if (strncmp(aux->feature ? aux->feature : "", "助動詞,", strlen("助動詞,")) != 0)
+		return NULL;
+	const char *nf = aux->next->feature ? aux->next->feature : "";
+	return strncmp(nf, "名詞,", strlen("名詞,")) == 0 ? aux : NULL;
+}
+
 static mdg_rc cb_rc(int rc)
 {
 	return rc > 0 && rc <= MDG_ERR_VALIDATION ? (mdg_rc)rc : MDG_ERR_INVALID;
@@ -468,12 +487,24 @@ static mdg_rc analyse(nlp_tagger *t, const char *text, size_t n, recorder *rec)
 			continue;
 		if (node->stat == MECAB_UNK_NODE)
 			term = NULL, reading = "";
-		char tb[MAX_TERM];
+		char tb[MAX_TERM], rb[MAX_TERM];
 		size_t tl;
-		if (term && strcmp(term, "*") != 0)
+		const mecab_node_t *neg = NULL;
+		if (node->stat == MECAB_NOR_NODE && strcmp(f[0], "動詞") == 0)
+			neg = negated_before_noun(node);
+		if (neg) {
+			/* The surfaces as written (燃え+ない), read 燃えない. */
+			tl = clean_term(node->surface, node->length + neg->length, 0, tb,
+					sizeof tb);
+			snprintf(rb, sizeof rb, "%s%s", reading,
+				 reading[0] ? (neg->length == 6 ? "ナイ" : "ヌ") : "");
+			reading = rb;
+			ne = ns + node->length + neg->length;
+		} else if (term && strcmp(term, "*") != 0) {
 			tl = clean_term(term, strlen(term), unidic, tb, sizeof tb);
-		else
+		} else {
 			tl = clean_term(node->surface, node->length, 0, tb, sizeof tb);
+		}
 		if (tl == 0 || all_symbols(tb, tl))
 			continue;
 		nlp_term nt = {

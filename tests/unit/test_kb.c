@@ -346,6 +346,33 @@ int main(void)
 		unlink(syn);
 	}
 
+	/* 燃えないごみ is not 燃えるごみ (negation before a noun is kept). */
+	{
+		static const char *const gomi[][10] = {
+			{"G-1", "燃えるごみの収集日はいつですか。", "月曜日と木曜日です。",
+			 "", "ごみ", "", "", "", "", ""},
+			{"G-2", "燃えないごみの収集日はいつですか。", "第2水曜日です。", "",
+			 "ごみ", "", "", "", "", ""},
+		};
+		sheet *gs = make_sheet(2, gomi);
+		kb_import_opts go = {0};
+		kb_report *gr = NULL;
+		CHECK(kb_import(k, "gomi", gs, &go, &gr, NULL) == MDG_OK, "ごみ Q&A imported");
+		kb_report_free(gr);
+		sheet_free(gs);
+		const char *want[][2] = {{"燃えないごみはいつ", "G-2"},
+					 {"燃えるごみはいつ", "G-1"},
+					 {"もえないごみ いつ", "G-2"}};
+		for (int i = 0; i < 3; i++) {
+			kb_result *g = NULL;
+			kb_search(k, "gomi", want[i][0], strlen(want[i][0]), NULL, &g, NULL);
+			CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, want[i][1]) == 0 &&
+				      (g->nhits == 1 || g->hits[0].score > g->hits[1].score),
+			      want[i][0]);
+			kb_result_free(g);
+		}
+	}
+
 	/* One dictionary per database. */
 	nlp_model *other = NULL;
 	kb *k2 = NULL;

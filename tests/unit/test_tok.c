@@ -77,6 +77,14 @@ static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
 	      "a number with a unit is also the unit");
 	CHECK(has_word(c.terms, "a4") && !has_word(c.terms, "a"),
 	      "letters then digits stay one term");
+	terms_of(t, "燃えないごみの日", &c);
+	CHECK(has_word(c.terms, "燃えない") && !has_word(c.terms, "燃える"),
+	      "a verb negated before a noun keeps its negation (燃えないごみ)");
+	terms_of(t, "燃えるごみの日", &c);
+	CHECK(has_word(c.terms, "燃える") && !has_word(c.terms, "燃えない"),
+	      "燃えるごみ stays 燃える");
+	terms_of(t, "書類が届かない", &c);
+	CHECK(has_word(c.terms, "届く"), "a negated predicate keeps the verb's lemma");
 	terms_of(t, "自動車税", &c);
 	CHECK(strstr(c.readings, "ジドウ") != NULL, "readings are katakana");
 	if (kind == NLP_DICT_UNIDIC) {
