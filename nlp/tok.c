@@ -439,6 +439,22 @@ static const mecab_node_t *negated_before_noun(const mecab_node_t *verb)
 	return strncmp(nf, "名詞,", strlen("名詞,")) == 0 ? aux : NULL;
 }
 
+/* IPADIC reads 「〜はいつ」 as は + い(いる) + つ (a classical auxiliary no
+ * one types today): 「試験はいつ」 would lose its いつ. Returns the つ node
+ * of that misreading, or NULL. */
+static const mecab_node_t *misread_itsu(const mecab_node_t *node)
+{
+	const mecab_node_t *tsu = node->next;
+	return node->stat == MECAB_NOR_NODE && node->length == 3 &&
+			       memcmp(node->surface, "い", 3) == 0 && tsu &&
+			       tsu->stat == MECAB_NOR_NODE && tsu->length == 3 &&
+			       tsu->surface == node->surface + 3 &&
+			       memcmp(tsu->surface, "つ", 3) == 0 && tsu->feature &&
+			       strncmp(tsu->feature, "助動詞,", strlen("助動詞,")) == 0
+		       ? tsu
+		       : NULL;
+}
+
 static mdg_rc cb_rc(int rc)
 {
 	return rc > 0 && rc <= MDG_ERR_VALIDATION ? (mdg_rc)rc : MDG_ERR_INVALID;
@@ -469,6 +485,16 @@ static mdg_rc analyse(nlp_tagger *t, const char *text, size_t n, recorder *rec)
 			inside = ns < runs[r].end && ne > runs[r].start;
 		if (inside)
 			continue;
+		const mecab_node_t *tsu = misread_itsu(node);
+		if (tsu) {
+			nlp_term it = {.term = "いつ", .len = strlen("いつ"), .reading = "イツ",
+				       .start = ns, .end = ns + 6};
+			node = tsu;
+			int rc = deliver(rec, &it);
+			if (rc)
+				return cb_rc(rc);
+			continue;
+		}
 		char fb[2048];
 		char *f[MAX_FIELDS];
 		snprintf(fb, sizeof fb, "%s", node->feature ? node->feature : "");

@@ -85,6 +85,10 @@ static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
 	      "燃えるごみ stays 燃える");
 	terms_of(t, "書類が届かない", &c);
 	CHECK(has_word(c.terms, "届く"), "a negated predicate keeps the verb's lemma");
+	terms_of(t, "試験はいつですか", &c);
+	CHECK((has_word(c.terms, "いつ") || has_word(c.terms, "何時")) &&
+		      has_word(c.terms, "試験"),
+	      "「〜はいつ」 keeps いつ (IPADIC reads は+い+つ; UniDic's lemma is 何時)");
 	terms_of(t, "自動車税", &c);
 	CHECK(strstr(c.readings, "ジドウ") != NULL, "readings are katakana");
 	if (kind == NLP_DICT_UNIDIC) {
