@@ -91,6 +91,7 @@ typedef struct syn_phrase {
 	int grp;
 	int nterms;
 	char *terms[MAX_ALT_TERMS];
+	char *whole; /* set: matches only where the message has this text */
 } syn_phrase;
 
 /* The terms a reading spells, as the readings table lists them. */
@@ -125,9 +126,11 @@ static void cache_free(void *p)
 		for (int j = 0; j < c->rsets[i].n; j++)
 			free(c->rsets[i].t[j]);
 	free(c->rsets);
-	for (size_t i = 0; i < c->nphr; i++)
+	for (size_t i = 0; i < c->nphr; i++) {
 		for (int j = 0; j < c->phr[i].nterms; j++)
 			free(c->phr[i].terms[j]);
+		free(c->phr[i].whole);
+	}
 	free(c->phr);
 	free(c->by_grp);
 	sqlite3_finalize(c->fts);
@@ -302,7 +305,8 @@ static mdg_rc cache_build(kb *k, int64_t version, search_cache **out, char **err
 	if (sqlite3_step(st) == SQLITE_ROW)
 		c->ndocs = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	st = kb_stmt(k, "SELECT grp, terms FROM synonyms WHERE version_id=?1", err);
+	st = kb_stmt(k, "SELECT grp, terms, phrase FROM synonyms WHERE version_id=?1",
+		     err);
 	if (st == NULL) {
 		rc = MDG_ERR_DB;
 		goto fail;
@@ -320,22 +324,24 @@ static mdg_rc cache_build(kb *k, int64_t version, search_cache **out, char **err
 		memset(p, 0, sizeof *p);
 		p->grp = sqlite3_column_int(st, 0);
 		const char *s = (const char *)sqlite3_column_text(st, 1);
-		while (*s && p->nterms < MAX_ALT_TERMS) {
+		while (*s && *s != '\t' && p->nterms < MAX_ALT_TERMS) {
 			while (*s == ' ')
 				s++;
-			const char *e = strchr(s, ' ');
-			size_t n = e ? (size_t)(e - s) : strlen(s);
+			size_t n = strcspn(s, " \t");
 			if (n == 0)
 				break;
 			p->terms[p->nterms++] = strndup(s, n);
 			s += n;
 		}
 		int ok = p->nterms > 0;
+		if (strchr(s, '\t'))
+			ok &= (p->whole = strdup((const char *)sqlite3_column_text(st, 2))) != NULL;
 		for (int j = 0; j < p->nterms; j++)
 			ok &= p->terms[j] != NULL;
 		if (!ok) { /* empty or out of memory: drop the phrase */
 			for (int j = 0; j < p->nterms; j++)
 				free(p->terms[j]);
+			free(p->whole);
 			c->nphr--;
 		}
 	}
@@ -636,6 +642,18 @@ static int tok_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* Whether the message has the text w around token t. */
+static int whole_around(const query *q, const char *w, const token *t)
+{
+	size_t n = strlen(w);
+	for (const char *p = strstr(q->norm, w); p; p = strstr(p + 1, w)) {
+		size_t at = (size_t)(p - q->norm);
+		if (at <= t->start && t->end <= at + n)
+			return 1;
+	}
+	return 0;
+}
+
 /* Turns tokens into concepts, merging synonym phrases. */
 static mdg_rc build_concepts(query *q)
 {
@@ -649,6 +667,8 @@ static mdg_rc build_concepts(query *q)
 		     p < c->nphr && !ph && strcmp(c->phr[p].terms[0], q->tok[s].term) == 0;
 		     p++) {
 			int ok = s + c->phr[p].nterms <= q->ntok;
+			if (ok && c->phr[p].whole)
+				ok = whole_around(q, c->phr[p].whole, &q->tok[s]);
 			for (int j = 1; j < c->phr[p].nterms && ok; j++)
 				ok = q->tok[s + j].concept < 0 &&
 				     strcmp(q->tok[s + j].term, c->phr[p].terms[j]) == 0;

@@ -143,11 +143,14 @@ typedef struct termset {
 	mdg_buf *set;   /* " t1 t2 ... " with surrounding spaces for lookup */
 	int64_t doc;
 	mdg_rc rc;
+	size_t nterms, covered; /* terms seen, bytes of text they span */
 } termset;
 
 static int collect_term(void *p, const nlp_term *t)
 {
 	termset *ts = p;
+	ts->nterms++;
+	ts->covered += t->end - t->start;
 	char key[300];
 	snprintf(key, sizeof key, " %s ", t->term);
 	if (ts->set->len == 0)
@@ -270,6 +273,12 @@ static mdg_rc add_group(void *p, size_t group, const char *const *phrases, size_
 			rc = nlp_tagger_terms(kb_tagger(k), norm, nn, collect_term, &ts);
 		if (rc == MDG_OK)
 			rc = ts.rc;
+		/* A phrase whose one term spans under half of it (持っていくもの
+		 * is 持つ, 必要なもの is 必要) stands for the group only where a
+		 * message has the whole phrase: a tab after its terms says so
+		 * (the search's syn_phrase.whole). */
+		if (rc == MDG_OK && ts.nterms == 1 && ts.covered * 2 < nn)
+			rc = mdg_buf_adds(&terms, "\t");
 		if (rc == MDG_OK && terms.len > 0) {
 			sqlite3_bind_int64(s->ins, 1, s->b->version);
 			sqlite3_bind_int64(s->ins, 2, (sqlite3_int64)group);

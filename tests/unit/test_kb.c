@@ -373,6 +373,44 @@ int main(void)
 		}
 	}
 
+	/* A synonym phrase reduced to one short term (持っていくもの is 持つ)
+	 * stands for its group only where the message has the whole phrase. */
+	{
+		char syn[] = "/tmp/mdg-test-syn-XXXXXX";
+		int sfd = mkstemp(syn);
+		const char yaml[] = "- [必要書類, 持っていくもの]\n";
+		CHECK(sfd >= 0 && write(sfd, yaml, sizeof yaml - 1) == (ssize_t)(sizeof yaml - 1),
+		      "synonym file written");
+		close(sfd);
+		static const char *const docs[][10] = {
+			{"D-1", "パスポートの申請の必要書類は何ですか。", "戸籍謄本と写真です。",
+			 "", "旅券", "", "", "", "", ""},
+			{"D-2", "土地の名義を変えたい。", "法務局にご相談ください。", "", "土地",
+			 "", "", "", "", ""},
+		};
+		sheet *ds = make_sheet(2, docs);
+		kb_import_opts dopt = {.synonyms_path = syn};
+		kb_report *dr = NULL;
+		CHECK(kb_import(k, "docs", ds, &dopt, &dr, NULL) == MDG_OK, "docs imported");
+		kb_report_free(dr);
+		sheet_free(ds);
+		unlink(syn);
+		kb_result *g = NULL;
+		const char *q1 = "申請に持っていくもの";
+		kb_search(k, "docs", q1, strlen(q1), NULL, &g, NULL);
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "D-1") == 0,
+		      "the whole phrase 持っていくもの finds 必要書類");
+		kb_result_free(g);
+		g = NULL;
+		const char *q2 = "持っている土地";
+		kb_search(k, "docs", q2, strlen(q2), NULL, &g, NULL);
+		int d1 = 0;
+		for (size_t i = 0; g && i < g->nhits; i++)
+			d1 |= strcmp(g->hits[i].ext_id, "D-1") == 0;
+		CHECK(g && g->nhits > 0 && !d1, "持っている alone is not 必要書類");
+		kb_result_free(g);
+	}
+
 	/* One dictionary per database. */
 	nlp_model *other = NULL;
 	kb *k2 = NULL;
