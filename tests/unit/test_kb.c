@@ -61,6 +61,16 @@ static kb_result *search(kb *k, const char *q)
 	return r;
 }
 
+/* Writes a synonym dictionary to a new file named from the template. */
+static void write_synonyms(char *path, const char *yaml)
+{
+	int fd = mkstemp(path);
+	size_t n = strlen(yaml);
+	CHECK(fd >= 0 && write(fd, yaml, n) == (ssize_t)n, "synonym file written");
+	if (fd >= 0)
+		close(fd);
+}
+
 static void validation_tests(kb *k)
 {
 	kb_import_opts o = {0};
@@ -326,11 +336,7 @@ int main(void)
 	/* Synonym dictionary: a phrase in two groups is refused, with its line. */
 	{
 		char syn[] = "/tmp/mdg-test-syn-XXXXXX";
-		int sfd = mkstemp(syn);
-		const char yaml[] = "- [パスワード, PW]\n- [暗証番号, ＰＷ]\n";
-		CHECK(sfd >= 0 && write(sfd, yaml, sizeof yaml - 1) == (ssize_t)(sizeof yaml - 1),
-		      "synonym file written");
-		close(sfd);
+		write_synonyms(syn, "- [パスワード, PW]\n- [暗証番号, ＰＷ]\n");
 		kb_import_opts so2 = {.synonyms_path = syn};
 		sheet *ss = make_sheet(1, rows);
 		char *se = NULL;
@@ -377,11 +383,7 @@ int main(void)
 	 * stands for its group only where the message has the whole phrase. */
 	{
 		char syn[] = "/tmp/mdg-test-syn-XXXXXX";
-		int sfd = mkstemp(syn);
-		const char yaml[] = "- [必要書類, 持っていくもの]\n";
-		CHECK(sfd >= 0 && write(sfd, yaml, sizeof yaml - 1) == (ssize_t)(sizeof yaml - 1),
-		      "synonym file written");
-		close(sfd);
+		write_synonyms(syn, "- [必要書類, 持っていくもの]\n");
 		static const char *const docs[][10] = {
 			{"D-1", "パスポートの申請の必要書類は何ですか。", "戸籍謄本と写真です。",
 			 "", "旅券", "", "", "", "", ""},
