@@ -2,6 +2,7 @@
 #include "kb_fts_score.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,12 +94,216 @@ static void score_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 	sqlite3_result_double(ctx, score);
 }
 
+/* ---- mdg_topk: the whole match scored term at a time ----
+ *
+ * Each phrase's posting list is read once (xQueryPhrase) and its rows'
+ * contributions added into an accumulator keyed by rowid: no per-row pass
+ * of the SQL engine, no merge of the phrases' lists, and each row's
+ * positions are read only for the phrases it contains. The accumulator
+ * belongs to the connection (one per worker thread) and is reused from
+ * query to query: a generation number marks the live slots, so nothing
+ * is cleared or allocated in the steady state. */
+
+typedef struct acc_slot {
+	sqlite3_int64 rowid;
+	double score;
+	uint32_t gen; /* live when == the scratch's gen */
+} acc_slot;
+
+typedef struct topk_scratch {
+	acc_slot *slot;
+	size_t cap;       /* power of two */
+	uint32_t gen;
+	size_t *live;     /* indices of this query's slots */
+	size_t nlive, livecap;
+	sqlite3_int64 *rid; /* the current phrase's rows ... */
+	double *f;          /* ... and their weighted occurrence counts */
+	size_t nrow, rowcap;
+	const double *weight;
+} topk_scratch;
+
+static void scratch_free(void *p)
+{
+	topk_scratch *t = p;
+	if (t == NULL)
+		return;
+	free(t->slot);
+	free(t->live);
+	free(t->rid);
+	free(t->f);
+	free(t);
+}
+
+static size_t slot_of(const topk_scratch *t, sqlite3_int64 rowid)
+{
+	size_t m = t->cap - 1;
+	size_t j = (size_t)(((uint64_t)rowid * 0x9e3779b97f4a7c15u) >> 32) & m;
+	while (t->slot[j].gen == t->gen && t->slot[j].rowid != rowid)
+		j = (j + 1) & m;
+	return j;
+}
+
+/* Doubles the table (at least 4096 slots), keeping this query's slots. */
+static int scratch_grow(topk_scratch *t)
+{
+	size_t ncap = t->cap ? t->cap * 2 : 4096;
+	acc_slot *old = t->slot, *nw = calloc(ncap, sizeof *nw);
+	size_t *live = realloc(t->live, ncap / 2 * sizeof *live);
+	if (nw == NULL || live == NULL) {
+		free(nw);
+		if (live)
+			t->live = live;
+		return SQLITE_NOMEM;
+	}
+	t->live = live;
+	t->livecap = ncap / 2;
+	t->slot = nw;
+	t->cap = ncap;
+	t->gen = 1;
+	for (size_t i = 0; i < t->nlive; i++) {
+		const acc_slot *o = &old[t->live[i]];
+		size_t j = slot_of(t, o->rowid);
+		t->slot[j] = *o;
+		t->slot[j].gen = 1;
+		t->live[i] = j;
+	}
+	free(old);
+	return SQLITE_OK;
+}
+
+/* Starts a query: no live slot. */
+static int scratch_begin(topk_scratch *t)
+{
+	t->nlive = 0;
+	if (t->cap == 0)
+		return scratch_grow(t);
+	if (++t->gen == 0) { /* wrapped: old marks could look live */
+		memset(t->slot, 0, t->cap * sizeof *t->slot);
+		t->gen = 1;
+	}
+	return SQLITE_OK;
+}
+
+static int phrase_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
+{
+	topk_scratch *t = ctx;
+	Fts5PhraseIter it;
+	int col = -1, off = 0;
+	double f = 0;
+	int rc = api->xPhraseFirst(fts, 0, &it, &col, &off);
+	for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+		f += t->weight[col];
+	if (rc != SQLITE_OK || f <= 0)
+		return rc;
+	if (t->nrow == t->rowcap) {
+		size_t ncap = t->rowcap ? t->rowcap * 2 : 1024;
+		sqlite3_int64 *a = realloc(t->rid, ncap * sizeof *a);
+		if (a == NULL)
+			return SQLITE_NOMEM;
+		t->rid = a;
+		double *b = realloc(t->f, ncap * sizeof *b);
+		if (b == NULL)
+			return SQLITE_NOMEM;
+		t->f = b;
+		t->rowcap = ncap;
+	}
+	t->rid[t->nrow] = api->xRowid(fts);
+	t->f[t->nrow++] = f;
+	return SQLITE_OK;
+}
+
+/* Adds one phrase's rows (idf: its weight) into the accumulator. */
+static int accumulate(topk_scratch *t, double idf)
+{
+	for (size_t i = 0; i < t->nrow; i++) {
+		if ((t->nlive + 1) * 2 > t->cap) {
+			int rc = scratch_grow(t);
+			if (rc != SQLITE_OK)
+				return rc;
+		}
+		size_t j = slot_of(t, t->rid[i]);
+		acc_slot *a = &t->slot[j];
+		if (a->gen != t->gen) {
+			a->gen = t->gen;
+			a->rowid = t->rid[i];
+			a->score = 0;
+			t->live[t->nlive++] = j;
+		}
+		/* The same expression as mdg_score, so both rank alike. */
+		double f = t->f[i];
+		a->score += idf * f * (SCORE_K1 + 1) / (f + SCORE_K1);
+	}
+	return SQLITE_OK;
+}
+
+static int better(const acc_slot *a, const kb_fts_hit *b)
+{
+	return a->score > b->score || (a->score == b->score && a->rowid < b->rowid);
+}
+
+static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
+		    sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const kb_fts_params *p = argc == 2 && sqlite3_value_type(argv[0]) == SQLITE_BLOB
+					 ? sqlite3_value_blob(argv[0])
+					 : NULL;
+	int len = p ? sqlite3_value_bytes(argv[0]) : 0;
+	int k = argc == 2 ? sqlite3_value_int(argv[1]) : 0;
+	if (p == NULL || len < (int)offsetof(kb_fts_params, idf) ||
+	    (size_t)len != kb_fts_params_size(p) ||
+	    p->nphrases != api->xPhraseCount(fts) ||
+	    api->xColumnCount(fts) != KB_FTS_COLUMNS || k < 1 || k > KB_FTS_TOPK_MAX) {
+		sqlite3_result_error(ctx, "mdg_topk: parameters do not fit the query", -1);
+		return;
+	}
+	topk_scratch *t = api->xUserData(fts);
+	t->weight = p->weight;
+	sqlite3_int64 ndocs = 0;
+	int rc = api->xRowCount(fts, &ndocs);
+	if (rc == SQLITE_OK)
+		rc = scratch_begin(t);
+	for (int i = 0; i < p->nphrases && rc == SQLITE_OK; i++) {
+		t->nrow = 0;
+		rc = api->xQueryPhrase(fts, i, t, phrase_row);
+		if (rc == SQLITE_OK)
+			rc = accumulate(t, p->idf[i] >= 0 ? p->idf[i]
+							 : kb_idf((int64_t)t->nrow, ndocs));
+	}
+	if (rc != SQLITE_OK) {
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	/* The k best, best first (equal scores: lower rowid first). */
+	kb_fts_hit best[KB_FTS_TOPK_MAX];
+	int nb = 0;
+	for (size_t i = 0; i < t->nlive; i++) {
+		const acc_slot *a = &t->slot[t->live[i]];
+		if (nb == k && !better(a, &best[k - 1]))
+			continue;
+		int j = nb < k ? nb++ : k - 1;
+		for (; j > 0 && better(a, &best[j - 1]); j--)
+			best[j] = best[j - 1];
+		best[j].rowid = a->rowid;
+		best[j].score = a->score;
+	}
+	sqlite3_result_blob(ctx, best, nb * (int)sizeof *best, SQLITE_TRANSIENT);
+}
+
 mdg_rc kb_fts_score_register(sqlite3 *db, char **err)
 {
 	fts5_api *api;
 	mdg_rc rc = nlp_fts5_api(db, &api, err);
 	if (rc != MDG_OK)
 		return rc;
+	topk_scratch *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return MDG_ERR_NOMEM;
+	/* FTS5 frees the scratch (scratch_free) when the connection closes. */
+	if (api->xCreateFunction(api, "mdg_topk", t, topk_fn, scratch_free) != SQLITE_OK) {
+		scratch_free(t);
+		return mdg_fail(err, MDG_ERR_DB, "cannot register mdg_topk: %s",
+				sqlite3_errmsg(db));
+	}
 	if (api->xCreateFunction(api, "mdg_score", NULL, score_fn, NULL) != SQLITE_OK)
 		return mdg_fail(err, MDG_ERR_DB, "cannot register mdg_score: %s",
 				sqlite3_errmsg(db));

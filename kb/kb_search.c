@@ -106,7 +106,8 @@ typedef struct search_cache {
 	syn_phrase *phr; /* sorted by phrase_cmp */
 	size_t nphr;
 	int *by_grp;     /* indices into phr, ordered by group */
-	sqlite3_stmt *fts; /* FTS query on fts_<version> */
+	sqlite3_stmt *topk; /* mdg_topk over fts_<version> */
+	sqlite3_stmt *rows; /* the candidates' Q&A rows */
 	/* The version's vocabulary in memory (looked up for every term and
 	 * every kana substring of a message): term -> df, and reading ->
 	 * 1 + index into rsets. */
@@ -133,7 +134,8 @@ static void cache_free(void *p)
 	}
 	free(c->phr);
 	free(c->by_grp);
-	sqlite3_finalize(c->fts);
+	sqlite3_finalize(c->topk);
+	sqlite3_finalize(c->rows);
 	free(c);
 }
 
@@ -359,17 +361,25 @@ static mdg_rc cache_build(kb *k, int64_t version, search_cache **out, char **err
 			c->by_grp[i] = (int)i;
 		qsort_r(c->by_grp, c->nphr, sizeof *c->by_grp, grp_cmp, c->phr);
 	}
-	char name[32], sql[512];
+	char name[32], sql[1024];
 	kb_version_fts_name(version, name, sizeof name);
-	snprintf(sql, sizeof sql,
-		 "SELECT t.id, t.r, q.ext_id, q.question, q.category, q.flow,"
-		 " q.qterms, q.aterms, q.dterms, q.qidf"
-		 " FROM (SELECT rowid AS id, mdg_score(%s, ?2) AS r FROM %s"
-		 "       WHERE %s MATCH ?1 ORDER BY r DESC LIMIT %d) AS t"
-		 " JOIN qa q ON q.id = t.id ORDER BY t.r DESC",
-		 name, name, name, FTS_LIMIT);
-	if (sqlite3_prepare_v3(kb_sqlite(k), sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &c->fts, NULL) != SQLITE_OK) {
+	/* The candidates (mdg_topk, one call per query), then their rows. */
+	int n = snprintf(sql, sizeof sql,
+			 "SELECT mdg_topk(%s, ?2, %d) FROM %s WHERE %s MATCH ?1 LIMIT 1",
+			 name, FTS_LIMIT, name, name);
+	if (sqlite3_prepare_v3(kb_sqlite(k), sql, n, SQLITE_PREPARE_PERSISTENT, &c->topk,
+			       NULL) != SQLITE_OK) {
+		rc = mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
+		goto fail;
+	}
+	n = snprintf(sql, sizeof sql,
+		     "SELECT id, 0, ext_id, question, category, flow, qterms, aterms,"
+		     " dterms, qidf FROM qa WHERE id IN (?1");
+	for (int i = 2; i <= FTS_LIMIT; i++)
+		n += snprintf(sql + n, sizeof sql - (size_t)n, ",?%d", i);
+	n += snprintf(sql + n, sizeof sql - (size_t)n, ")");
+	if (sqlite3_prepare_v3(kb_sqlite(k), sql, n, SQLITE_PREPARE_PERSISTENT, &c->rows,
+			       NULL) != SQLITE_OK) {
 		rc = mdg_fail(err, MDG_ERR_DB, "%s", sqlite3_errmsg(kb_sqlite(k)));
 		goto fail;
 	}
@@ -915,6 +925,58 @@ static void hit_free(kb_hit *h)
 	free(h->flow);
 }
 
+/* Scores one candidate row (qa.id, -, ext_id, question, category, flow,
+ * qterms, aterms, dterms, qidf) into h; bm: its FTS5 score, bmax: the best
+ * candidate's, total: the message's concept weight. */
+static mdg_rc rerank(query *q, const kb_search_opts *o, sqlite3_stmt *st, double bm,
+		     double bmax, double total, kb_hit *h)
+{
+	const char *qt = (const char *)sqlite3_column_text(st, 6);
+	const char *at = (const char *)sqlite3_column_text(st, 7);
+	const char *dt = (const char *)sqlite3_column_text(st, 8);
+	double qidf = sqlite3_column_double(st, 9);
+	double qcov = 0, dcov = 0, prec_hit = 0, missing = 0;
+	/* One pass over each field's terms marks the query terms in it. */
+	mark_terms(q, qt, q->in_q);
+	mark_terms(q, at, q->in_a);
+	mark_terms(q, dt, q->in_d);
+	for (int c = 0; c < q->ncon; c++) {
+		const concept *cn = &q->con[c];
+		double mq = concept_match(q, cn, q->in_q);
+		double ma = concept_match(q, cn, q->in_a);
+		double md = concept_match(q, cn, q->in_d);
+		qcov += cn->weight * (mq > ma ? mq : ma);
+		dcov += cn->weight * md;
+		prec_hit += cn->weight * mq;
+		/* The heaviest known concept mostly absent from the question
+		 * fields (unknown words are known_share's). */
+		if (mq < 0.5 && ma < 0.5 && cn->weight > missing && concept_known(q, cn))
+			missing = cn->weight;
+	}
+	double s = 0;
+	if (total > 0)
+		s += W_QCOV * qcov / total + W_DCOV * dcov / total;
+	if (qidf > 0)
+		s += W_PREC * (prec_hit > qidf ? 1.0 : prec_hit / qidf);
+	s += W_BM25 * bm / bmax;
+	if (search_debug())
+		fprintf(stderr, "  hit %s qcov=%.2f dcov=%.2f prec=%.2f bm=%.2f s=%.4f\n",
+			sqlite3_column_text(st, 2), qcov / total, dcov / total,
+			qidf > 0 ? prec_hit / qidf : 0, bm / bmax, s);
+	const char *cat = (const char *)sqlite3_column_text(st, 4);
+	if (o->prefer_category && o->prefer_category[0] &&
+	    strcmp(cat, o->prefer_category) == 0)
+		s *= CATEGORY_BOOST;
+	h->rowid = sqlite3_column_int64(st, 0);
+	h->score = s;
+	h->missing = total > 0 ? missing / total : 0;
+	h->ext_id = strdup((const char *)sqlite3_column_text(st, 2));
+	h->question = strdup((const char *)sqlite3_column_text(st, 3));
+	h->category = strdup(cat);
+	h->flow = strdup((const char *)sqlite3_column_text(st, 5));
+	return h->ext_id && h->question && h->category && h->flow ? MDG_OK : MDG_ERR_NOMEM;
+}
+
 static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 {
 	mdg_buf fq = {0};
@@ -938,80 +1000,63 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			fprintf(stderr, "\n");
 		}
 	}
-	sqlite3_stmt *fts = q->cache->fts;
-	sqlite3_reset(fts);
-	sqlite3_bind_text(fts, 1, fq.data, (int)fq.len, SQLITE_STATIC);
-	sqlite3_bind_blob(fts, 2, &par, (int)kb_fts_params_size(&par), SQLITE_STATIC);
-	double total = 0;
-	for (int i = 0; i < q->ncon; i++)
-		total += q->con[i].weight;
-	double bmax = 1;
-	int r = SQLITE_DONE;
-	res->hits = calloc(FTS_LIMIT, sizeof *res->hits);
-	if (res->hits == NULL)
-		rc = MDG_ERR_NOMEM;
-	/* Candidates best first, each with the fields the re-rank reads. */
-	while (rc == MDG_OK && res->nhits < FTS_LIMIT &&
-	       (r = sqlite3_step(fts)) == SQLITE_ROW) {
-		double bm = sqlite3_column_double(fts, 1);
-		if (res->nhits == 0 && bm > 0)
-			bmax = bm;
-		const char *qt = (const char *)sqlite3_column_text(fts, 6);
-		const char *at = (const char *)sqlite3_column_text(fts, 7);
-		const char *dt = (const char *)sqlite3_column_text(fts, 8);
-		double qidf = sqlite3_column_double(fts, 9);
-		double qcov = 0, dcov = 0, prec_hit = 0, missing = 0;
-		/* One pass over each field's terms marks the query terms in it. */
-		mark_terms(q, qt, q->in_q);
-		mark_terms(q, at, q->in_a);
-		mark_terms(q, dt, q->in_d);
-		for (int c = 0; c < q->ncon; c++) {
-			const concept *cn = &q->con[c];
-			double mq = concept_match(q, cn, q->in_q);
-			double ma = concept_match(q, cn, q->in_a);
-			double md = concept_match(q, cn, q->in_d);
-			qcov += cn->weight * (mq > ma ? mq : ma);
-			dcov += cn->weight * md;
-			prec_hit += cn->weight * mq;
-			/* The heaviest known concept mostly absent from the
-			 * question fields (unknown words are known_share's). */
-			if (mq < 0.5 && ma < 0.5 && cn->weight > missing &&
-			    concept_known(q, cn))
-				missing = cn->weight;
-		}
-		double s = 0;
-		if (total > 0)
-			s += W_QCOV * qcov / total + W_DCOV * dcov / total;
-		if (qidf > 0)
-			s += W_PREC * (prec_hit > qidf ? 1.0 : prec_hit / qidf);
-		s += W_BM25 * bm / bmax;
-		if (search_debug())
-			fprintf(stderr, "  hit %s qcov=%.2f dcov=%.2f prec=%.2f bm=%.2f s=%.4f\n",
-				sqlite3_column_text(fts, 2), qcov / total, dcov / total,
-				qidf > 0 ? prec_hit / qidf : 0, bm / bmax, s);
-		kb_hit *h = &res->hits[res->nhits];
-		const char *cat = (const char *)sqlite3_column_text(fts, 4);
-		if (o->prefer_category && o->prefer_category[0] &&
-		    strcmp(cat, o->prefer_category) == 0)
-			s *= CATEGORY_BOOST;
-		h->rowid = sqlite3_column_int64(fts, 0);
-		h->score = s;
-		h->missing = total > 0 ? missing / total : 0;
-		h->ext_id = strdup((const char *)sqlite3_column_text(fts, 2));
-		h->question = strdup((const char *)sqlite3_column_text(fts, 3));
-		h->category = strdup(cat);
-		h->flow = strdup((const char *)sqlite3_column_text(fts, 5));
-		res->nhits++;
-		if (!h->ext_id || !h->question || !h->category || !h->flow)
-			rc = MDG_ERR_NOMEM;
-	}
-	if (rc == MDG_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+	/* Candidates: the FTS5 match's best FTS_LIMIT by mdg_topk, best first. */
+	kb_fts_hit cand[FTS_LIMIT];
+	int ncand = 0;
+	sqlite3_stmt *st = q->cache->topk;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, fq.data, (int)fq.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, &par, (int)kb_fts_params_size(&par), SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		int bytes = sqlite3_column_bytes(st, 0);
+		ncand = bytes / (int)sizeof *cand;
+		if (ncand > FTS_LIMIT)
+			ncand = FTS_LIMIT;
+		if (ncand > 0)
+			memcpy(cand, sqlite3_column_blob(st, 0), (size_t)ncand * sizeof *cand);
+	} else if (r != SQLITE_DONE) {
 		rc = mdg_fail(q->err, MDG_ERR_DB, "search: %s",
 			      sqlite3_errmsg(kb_sqlite(q->k)));
-	sqlite3_reset(fts);
+	}
+	sqlite3_reset(st);
 	mdg_buf_free(&fq);
+	if (rc != MDG_OK || ncand == 0)
+		return rc;
+	/* Their rows, each re-ranked into the candidate's slot (so equal
+	 * scores keep the FTS5 order). */
+	res->hits = calloc(FTS_LIMIT, sizeof *res->hits);
+	if (res->hits == NULL)
+		return MDG_ERR_NOMEM;
+	res->nhits = (size_t)ncand;
+	st = q->cache->rows;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	for (int i = 0; i < ncand; i++)
+		sqlite3_bind_int64(st, i + 1, cand[i].rowid);
+	double total = 0, bmax = cand[0].score > 0 ? cand[0].score : 1;
+	for (int i = 0; i < q->ncon; i++)
+		total += q->con[i].weight;
+	while (rc == MDG_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		int slot = 0;
+		while (slot < ncand && cand[slot].rowid != id)
+			slot++;
+		if (slot < ncand)
+			rc = rerank(q, o, st, cand[slot].score, bmax, total,
+				    &res->hits[slot]);
+	}
+	if (rc == MDG_OK && r != SQLITE_DONE)
+		rc = mdg_fail(q->err, MDG_ERR_DB, "search: %s",
+			      sqlite3_errmsg(kb_sqlite(q->k)));
+	sqlite3_reset(st);
 	if (rc != MDG_OK)
 		return rc;
+	size_t w = 0; /* a row gone since the match (never in one snapshot) */
+	for (size_t i = 0; i < res->nhits; i++)
+		if (res->hits[i].ext_id)
+			res->hits[w++] = res->hits[i];
+	res->nhits = w;
 	qsort(res->hits, res->nhits, sizeof *res->hits, hit_cmp);
 	if (res->nhits > o->top) {
 		for (size_t i = o->top; i < res->nhits; i++)

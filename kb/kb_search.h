@@ -5,8 +5,9 @@
  *    the knowledge base's own vocabulary (「じどうしゃぜい」→ 自動車 税);
  *    synonym phrases found in the message add their alternatives.
  * 2. FTS5 OR-query over the rarest terms (within a postings budget), scored
- *    by mdg_score (kb_fts_score.h: BM25 with field weights, question and
- *    alternative questions above keywords, category and answer), top 30.
+ *    term at a time by mdg_topk (kb_fts_score.h: BM25 with field weights,
+ *    question and alternative questions above keywords, category and
+ *    answer), top 30.
  * 3. Re-rank by query–question similarity: IDF-weighted coverage of the
  *    message's concepts by the question fields and by the whole Q&A, the
  *    share of the question the message covers, and the FTS5 score.

@@ -148,22 +148,51 @@ static void fts5_tests(void)
 	nlp_model_close(m);
 }
 
+/* sql prepared with ?1 = match and ?2 = the parameter blob p. */
+static sqlite3_stmt *match_stmt(sqlite3 *db, const char *sql, const char *match,
+				const kb_fts_params *p)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, p, (int)kb_fts_params_size(p), SQLITE_STATIC);
+	return st;
+}
+
 /* Scores of the rows matching `match` with params p, by rowid (0 where a
  * row did not match); returns the step's final result code. */
 static int scores(sqlite3 *db, const char *match, const kb_fts_params *p,
 		  double out[4])
 {
-	sqlite3_stmt *st = NULL;
-	sqlite3_prepare_v2(db, "SELECT rowid, mdg_score(s, ?2) FROM s WHERE s MATCH ?1",
-			   -1, &st, NULL);
-	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, p, (int)kb_fts_params_size(p), SQLITE_STATIC);
+	sqlite3_stmt *st = match_stmt(
+		db, "SELECT rowid, mdg_score(s, ?2) FROM s WHERE s MATCH ?1", match, p);
 	memset(out, 0, 4 * sizeof *out);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		out[sqlite3_column_int(st, 0) & 3] = sqlite3_column_double(st, 1);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* mdg_topk over `match`: the number of candidates copied to out (at most
+ * 4), or -1 on an error. */
+static int topk(sqlite3 *db, const char *match, const kb_fts_params *p, int k,
+		kb_fts_hit out[4])
+{
+	sqlite3_stmt *st = match_stmt(
+		db, "SELECT mdg_topk(s, ?2, ?3) FROM s WHERE s MATCH ?1 LIMIT 1", match, p);
+	sqlite3_bind_int(st, 3, k);
+	int n = 0, rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_bytes(st, 0) / (int)sizeof *out;
+		if (n > 4)
+			n = 4;
+		memcpy(out, sqlite3_column_blob(st, 0), (size_t)n * sizeof *out);
+	} else if (rc != SQLITE_DONE) {
+		n = -1;
+	}
+	sqlite3_finalize(st);
+	return n;
 }
 
 static void score_tests(void)
@@ -202,10 +231,46 @@ static void score_tests(void)
 	CHECK(scores(db, "\"自動車\" OR \"納付\"", &p, s) == SQLITE_DONE &&
 		      s[3] == given[3] && s[1] == given[1],
 	      "a negative idf is counted from the index");
+	/* mdg_topk: the same scores, best first, one call for the match. */
+	kb_fts_hit top[4];
+	int nt = topk(db, "\"自動車\" OR \"納付\"", &p, 3, top);
+	CHECK(nt == 3 && top[0].rowid == 3 && top[1].rowid == 1 && top[2].rowid == 2 &&
+		      top[0].score == s[3] && top[1].score == s[1] && top[2].score == s[2],
+	      "mdg_topk ranks the whole match as mdg_score scores it");
+	nt = topk(db, "\"自動車\" OR \"納付\"", &p, 2, top);
+	CHECK(nt == 2 && top[0].rowid == 3 && top[1].rowid == 1, "mdg_topk keeps the k best");
 	p.nphrases = 1;
+	p.idf[0] = 1.0;
+	CHECK(topk(db, "\"登録\"", &p, 3, top) == 0, "no match: no candidates");
+	/* Many queries on one connection reuse its accumulator. */
+	int same = 1;
+	for (int i = 0; i < 300 && same; i++) {
+		p.nphrases = 1 + i % 2;
+		p.idf[1] = 0.5;
+		nt = topk(db, i % 2 ? "\"自動車\" OR \"納付\"" : "\"自動車\"", &p, 3, top);
+		same = i % 2 ? nt == 3 && top[0].rowid == 3 : nt == 3 && top[0].rowid == 1;
+	}
+	CHECK(same, "300 alternating queries on one connection rank alike");
+	CHECK(topk(db, "\"自動車\" OR \"納付\"", &p, 0, top) == -1 &&
+		      strstr(sqlite3_errmsg(db), "do not fit"),
+	      "mdg_topk refuses k = 0");
+	p.nphrases = 1;
+	CHECK(topk(db, "\"自動車\" OR \"納付\"", &p, 3, top) == -1,
+	      "mdg_topk refuses parameters for another query");
 	CHECK(scores(db, "\"自動車\" OR \"納付\"", &p, s) == SQLITE_ERROR &&
 		      strstr(sqlite3_errmsg(db), "do not fit"),
 	      "parameters for another query are an error, not a wrong score");
+	/* 3,000 more matching rows: the accumulator grows mid-query. */
+	rc = sqlite3_exec(db,
+			  "WITH RECURSIVE c(x) AS (SELECT 10 UNION ALL SELECT x + 1 FROM c"
+			  " WHERE x < 3009) INSERT INTO s(rowid, question, alt, keywords,"
+			  " category, answer) SELECT x, '', '', '', '', '自動車' FROM c;",
+			  NULL, NULL, NULL);
+	p.idf[0] = 1.0;
+	nt = topk(db, "\"自動車\"", &p, 3, top);
+	CHECK(rc == SQLITE_OK && nt == 3 && top[0].rowid == 1 && top[1].rowid == 3 &&
+		      top[2].rowid == 2,
+	      "3,003 matching rows: question matches first, ties by rowid");
 	sqlite3_close(db);
 	nlp_model_close(m);
 }
