@@ -578,7 +578,9 @@ def targets(res):
                   ratio >= TARGETS["throughput_vs_groonga"] and
                   n16["p99_ms"] <= TARGETS["p99_ms_16"]))
     scale = res.get("scale", {}).get("madoguchi", {})
-    sessions = [x for x in (chat, res.get("chat_nocache")) if x] + list(scale.values())
+    scale_def = res.get("scale", {}).get("madoguchi_defaults", {})
+    sessions = ([x for x in (chat, res.get("chat_nocache")) if x] + list(scale.values()) +
+                list(scale_def.values()))
     if sessions:
         runs = [r for s in sessions for r in s["runs"]]
         bad = sum(r["non2xx"] + r["bad_body"] + sum(r["socket_errors"].values()) for r in runs)
@@ -594,11 +596,11 @@ def targets(res):
                       f"{s['rss_peak_kib'] / 1024:.1f} MiB peak "
                       f"({mib(s.get('rss_peak_anon_kib'))} MiB anonymous)",
                       s["rss_peak_kib"] / 1024 <= lim))
-    s = scale.get("100000")
-    if s:
-        r = s["runs"][0]
-        t.append(("p99 <= 10 ms with 100k Q&A", f"{r['p99_ms']:.2f} ms",
-                  r["p99_ms"] <= TARGETS["p99_ms_100k"]))
+    for label, s in (("p99 <= 10 ms with 100k Q&A", scale_def.get("100000")),
+                     ("  the same, result cache off", scale.get("100000"))):
+        if s:
+            r = s["runs"][0]
+            t.append((label, f"{r['p99_ms']:.2f} ms", r["p99_ms"] <= TARGETS["p99_ms_100k"]))
     imp = res.get("import", {})
     if "xlsx_10k_s" in imp:
         t.append(("import 10k .xlsx <= 2 s", f"{imp['xlsx_10k_s']:.2f} s",
@@ -661,16 +663,18 @@ def report(res):
     if scale:
         L.append("")
         L.append(f"scaling, {CFG['scale_conns']} connections, {CFG['scale_duration']}, "
-                 f"madoguchi's result cache off (every message searched):")
+                 f"madoguchi's result cache off (every message searched; '+ cache': the\n"
+                 f"  defaults, largest size only):")
         L.append(f"  {'Q&A':>7} {'engine':10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
                  f"{'RSS idle':>10}{'RSS peak':>10}{'anon pk':>9}{'ready ms':>10}{'load s':>8}")
         for size in CFG["scale"]:
-            for eng in ("madoguchi", "groonga"):
+            for eng in ("madoguchi", "madoguchi_defaults", "groonga"):
                 s = scale.get(eng, {}).get(str(size))
                 if not s:
                     continue
                 r = s["runs"][0]
-                L.append(f"  {size:>7} {eng:10}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}"
+                label = "+ cache" if eng == "madoguchi_defaults" else eng
+                L.append(f"  {size:>7} {label:10}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}"
                          f"{r['p99_ms']:>9.2f}{mib(s['rss_idle_kib']):>10}"
                          f"{mib(s['rss_peak_kib']):>10}{mib(s.get('rss_peak_anon_kib')):>9}"
                          f"{s['ready_ms']:>10.0f}"
@@ -850,6 +854,13 @@ def main():
                         "madoguchi", dbs[n], [CFG["scale_conns"]], CFG["scale_duration"],
                         f"server-{n}", profile="profile" in secs and CFG["profile"]
                         and CFG["profile_scale"] == str(n), extra=NO_CACHE)
+                    if n == max(CFG["scale"]):
+                        # The largest size with the defaults as well (the
+                        # 100k latency target is for the service as shipped).
+                        log(f"madoguchi-server, {n} Q&A, defaults")
+                        sc.setdefault("madoguchi_defaults", {})[str(n)] = single_session(
+                            "madoguchi", dbs[n], [CFG["scale_conns"]], CFG["scale_duration"],
+                            f"server-{n}-defaults")
                 if CFG["scale_groonga"]:
                     src = os.path.join(WORK, f"kb{n // 1000}k.{'csv' if n >= 100000 else 'tsv'}")
                     tsv = src
