@@ -24,6 +24,7 @@ struct kb {
 		void *p;
 		void (*free_fn)(void *);
 	} caches[KB_NCACHES];
+	int analyzer_col; /* versions.analyzer exists (older files lack it) */
 };
 
 void *kb_cache_get(kb *k, int slot)
@@ -56,7 +57,8 @@ static const char schema_sql[] =
 	" created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
 	" source TEXT NOT NULL DEFAULT '',"
 	" n_qa INTEGER NOT NULL DEFAULT 0,"
-	" dicdir TEXT NOT NULL DEFAULT '');"
+	" dicdir TEXT NOT NULL DEFAULT '',"
+	" analyzer INTEGER NOT NULL DEFAULT 0);"
 	/* Q&A rows keep the editors' text as written (for display and export);
 	 * qterms/aterms/dterms are the normalised terms of the question, of the
 	 * alternative questions and keywords, and of the whole row; qidf is the
@@ -139,6 +141,16 @@ sqlite3_stmt *kb_stmt(kb *k, const char *sql, char **err)
 	return st;
 }
 
+/* Whether the versions table has the analyzer column. */
+static int has_analyzer_col(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int ok = sqlite3_prepare_v2(db, "SELECT analyzer FROM versions LIMIT 0", -1, &st,
+				    NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	return ok;
+}
+
 mdg_rc kb_open(const char *path, nlp_model *model, int flags, kb **out,
 	       char **err)
 {
@@ -174,6 +186,12 @@ mdg_rc kb_open(const char *path, nlp_model *model, int flags, kb **out,
 			     err);
 		if (rc == MDG_OK)
 			rc = kb_exec(k, schema_sql, err);
+		/* Files from before the analyzer revision was recorded. */
+		if (rc == MDG_OK && !has_analyzer_col(k->db))
+			rc = kb_exec(k,
+				     "ALTER TABLE versions ADD COLUMN analyzer INTEGER "
+				     "NOT NULL DEFAULT 0",
+				     err);
 		if (rc == MDG_OK)
 			rc = kb_exec(k,
 				     "INSERT OR IGNORE INTO meta(key, value) "
@@ -194,6 +212,7 @@ mdg_rc kb_open(const char *path, nlp_model *model, int flags, kb **out,
 		}
 		sqlite3_finalize(st);
 	}
+	k->analyzer_col = has_analyzer_col(k->db);
 	*out = k;
 	return MDG_OK;
 fail:
@@ -273,16 +292,22 @@ static void fill_bot(sqlite3_stmt *st, kb_bot *b)
 	b->active_version = sqlite3_column_int64(st, 3);
 	b->previous_version = sqlite3_column_int64(st, 4);
 	b->n_qa = sqlite3_column_int64(st, 5);
+	b->analyzer = sqlite3_column_int(st, 6);
 }
 
-#define BOT_COLS                                                               \
+#define BOT_SELECT                                                             \
 	"SELECT b.id, b.name, b.audience, b.active_version, b.previous_version," \
-	" COALESCE(v.n_qa, 0) FROM bots b LEFT JOIN versions v"                \
-	" ON v.id = b.active_version "
+	" COALESCE(v.n_qa, 0), "
+#define BOT_FROM " FROM bots b LEFT JOIN versions v ON v.id = b.active_version "
+/* The bot query ending in tail; a file written before versions.analyzer
+ * (opened read-only, so not migrated) reads analyzer 0. */
+#define BOT_QUERY(k, tail)                                                    \
+	((k)->analyzer_col ? BOT_SELECT "COALESCE(v.analyzer, 0)" BOT_FROM tail \
+			   : BOT_SELECT "0" BOT_FROM tail)
 
 mdg_rc kb_bot_get(kb *k, const char *name, kb_bot *out, char **err)
 {
-	sqlite3_stmt *st = kb_stmt(k, BOT_COLS "WHERE b.name = ?1", err);
+	sqlite3_stmt *st = kb_stmt(k, BOT_QUERY(k, "WHERE b.name = ?1"), err);
 	if (st == NULL)
 		return MDG_ERR_DB;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -302,7 +327,7 @@ mdg_rc kb_bot_list(kb *k, kb_bot **out, size_t *n, char **err)
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *st = kb_stmt(k, BOT_COLS "ORDER BY b.name", err);
+	sqlite3_stmt *st = kb_stmt(k, BOT_QUERY(k, "ORDER BY b.name"), err);
 	if (st == NULL)
 		return MDG_ERR_DB;
 	kb_bot *v = NULL;

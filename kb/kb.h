@@ -51,6 +51,7 @@ typedef struct kb_bot {
 	int64_t active_version;   /* 0 = nothing imported yet */
 	int64_t previous_version; /* 0 = none (rollback impossible) */
 	int64_t n_qa;             /* Q&A in the active version */
+	int analyzer;             /* its NLP_ANALYZER_REVISION (0: unrecorded) */
 } kb_bot;
 
 /* 1 if name is a valid bot id: 1-64 of [a-z0-9_-], starting alphanumeric. */

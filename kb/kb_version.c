@@ -81,13 +81,16 @@ mdg_rc kb_version_begin(kb *k, const char *bot, int internal, const char *source
 	if ((rc = kb_bot_get(k, bot, &kbot, err)) != MDG_OK)
 		goto fail;
 	b->bot_id = kbot.id;
-	st = kb_stmt(k, "INSERT INTO versions(bot_id, source, dicdir) VALUES(?1, ?2, ?3)",
+	st = kb_stmt(k,
+		     "INSERT INTO versions(bot_id, source, dicdir, analyzer) "
+		     "VALUES(?1, ?2, ?3, ?4)",
 		     err);
 	if (st == NULL)
 		goto db_fail;
 	sqlite3_bind_int64(st, 1, b->bot_id);
 	sqlite3_bind_text(st, 2, source ? source : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, nlp_model_dicdir(kb_model(k)), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, NLP_ANALYZER_REVISION);
 	if ((rc = step_done(k, st, err)) != MDG_OK)
 		goto fail;
 	b->version = sqlite3_last_insert_rowid(kb_sqlite(k));

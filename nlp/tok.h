@@ -17,6 +17,13 @@
 
 #include "mdg.h"
 
+/* Revision of the terms a text yields. Bump it whenever a change here gives
+ * some text other terms (2: a number with a unit is also the unit, negation
+ * before a noun is kept, IPADIC's 「〜はいつ」 keeps いつ): each knowledge-base
+ * version records the revision it was indexed with, and one indexed before
+ * is reported for re-import. */
+#define NLP_ANALYZER_REVISION 2
+
 typedef struct nlp_model nlp_model;
 typedef struct nlp_tagger nlp_tagger;
 

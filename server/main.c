@@ -85,10 +85,18 @@ static mdg_rc probe_database(srv_app *a, char **err)
 	if (rc == MDG_OK)
 		rc = kb_bot_list(k, &bots, &n, err);
 	if (rc == MDG_OK) {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			srv_log(SRV_LOG_INFO, "bot %s (%s): %lld Q&A", bots[i].name,
 				bots[i].internal ? "internal, API key required" : "public",
 				(long long)bots[i].n_qa);
+			if (bots[i].active_version && bots[i].analyzer < NLP_ANALYZER_REVISION)
+				srv_log(SRV_LOG_WARN,
+					"bot %s: its knowledge base was indexed by an older "
+					"word analysis (revision %d, now %d); re-import it "
+					"(madoguchi export, then import) so that its index "
+					"matches the questions' analysis",
+					bots[i].name, bots[i].analyzer, NLP_ANALYZER_REVISION);
+		}
 		for (size_t j = 0; j < a->cfg->nbots; j++) {
 			int found = 0;
 			for (size_t i = 0; i < n; i++)

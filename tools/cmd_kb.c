@@ -295,10 +295,16 @@ int cmd_bots(int argc, char **argv)
 	size_t n = 0;
 	char *err = NULL;
 	mdg_rc rc = kb_bot_list(k, &bots, &n, &err);
-	for (size_t i = 0; rc == MDG_OK && i < n; i++)
-		printf("%s\t%s\t%lld Q&A\tversion %lld\n", bots[i].name,
+	for (size_t i = 0; rc == MDG_OK && i < n; i++) {
+		printf("%s\t%s\t%lld Q&A\tversion %lld", bots[i].name,
 		       bots[i].internal ? "internal" : "public", (long long)bots[i].n_qa,
 		       (long long)bots[i].active_version);
+		if (bots[i].active_version && bots[i].analyzer < NLP_ANALYZER_REVISION)
+			printf("\tre-import advised: indexed by word analysis revision "
+			       "%d (now %d)",
+			       bots[i].analyzer, NLP_ANALYZER_REVISION);
+		printf("\n");
+	}
 	if (rc != MDG_OK)
 		fprintf(stderr, "madoguchi bots: %s\n", err ? err : mdg_strerror(rc));
 	free(bots);

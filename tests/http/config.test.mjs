@@ -7,7 +7,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 
 import {
-  BIN, ROOT, buildDb, chat, createKey, get, runToExit, startServer, stopClean, tempDir, writeConfig,
+  BIN, ROOT, buildDb, chat, cli, createKey, get, runToExit, sql, startServer, stopClean, tempDir, writeConfig,
 } from './lib.mjs';
 
 let dir;
@@ -161,3 +161,20 @@ test('the shipped example config with the sample knowledge bases (make run)', as
   }
 });
 
+
+test('a knowledge base indexed by an older word analysis is reported for re-import', async () => {
+  const d = tempDir();
+  const old = buildDb(d);
+  // As a file written before the revision was recorded reads.
+  sql(old, "UPDATE versions SET analyzer = 0 WHERE id = (SELECT active_version FROM bots WHERE name = 'staff')");
+  const listing = cli(['bots', '--db', old]);
+  assert.match(listing, /^staff\t.*re-import advised: indexed by word analysis revision 0/m);
+  assert.doesNotMatch(listing.split('\n').find((l) => l.startsWith('resident')), /re-import/);
+  const server = await startServer({ db: old });
+  try {
+    assert.match(server.log(), /bot staff: its knowledge base was indexed by an older word analysis \(revision 0, now \d+\); re-import it/);
+    assert.doesNotMatch(server.log(), /bot resident: its knowledge base was indexed/);
+  } finally {
+    await stopClean(server);
+  }
+});

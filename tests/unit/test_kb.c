@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "../../kb/kb_export.h"
 #include "../../kb/kb_import.h"
 #include "../../kb/kb_search.h"
+#include "../../nlp/tok.h"
 #include "tap.h"
 
 static const char *const header[] = {"id", "question", "answer", "alt_questions",
@@ -129,6 +132,33 @@ static void validation_tests(kb *k)
 	CHECK(kb_bot_get(k, "pref", &b, NULL) == MDG_ERR_NOTFOUND,
 	      "failed imports created nothing");
 	free(err);
+}
+
+/* A file from before versions.analyzer: read-only it reads revision 0, a
+ * writable open adds the column, and its versions stay at 0 (re-import). */
+static void analyzer_migration(const char *path, nlp_model *m)
+{
+	sqlite3 *raw = NULL;
+	CHECK(sqlite3_open(path, &raw) == SQLITE_OK &&
+		      sqlite3_exec(raw, "ALTER TABLE versions DROP COLUMN analyzer", NULL, NULL,
+				   NULL) == SQLITE_OK,
+	      "an older file (no analyzer column)");
+	sqlite3_close(raw);
+	kb *k = NULL;
+	kb_bot *bots = NULL;
+	size_t n = 0;
+	CHECK(kb_open(path, m, KB_OPEN_READONLY, &k, NULL) == MDG_OK &&
+		      kb_bot_list(k, &bots, &n, NULL) == MDG_OK && n > 0 &&
+		      bots[0].analyzer == 0,
+	      "read-only, an older file lists its bots with analyzer revision 0");
+	free(bots);
+	kb_close(k);
+	kb_bot b = {0};
+	CHECK(kb_open(path, m, 0, &k, NULL) == MDG_OK &&
+		      kb_bot_get(k, "pref", &b, NULL) == MDG_OK && b.analyzer == 0 &&
+		      b.n_qa > 0,
+	      "a writable open adds the column; old versions read revision 0");
+	kb_close(k);
 }
 
 int main(void)
@@ -433,7 +463,12 @@ int main(void)
 	kb_close(k2);
 	nlp_model_close(other);
 
+	kb_bot ab;
+	CHECK(kb_bot_get(k, "pref", &ab, NULL) == MDG_OK && ab.analyzer == NLP_ANALYZER_REVISION,
+	      "a version records the word-analysis revision it was indexed with");
 	kb_close(k);
+	analyzer_migration(path, m);
+
 	nlp_model_close(m);
 	free(err);
 	char wal[64];
