@@ -11,6 +11,7 @@
 
 #include "../nlp/fts5_mecab.h"
 #include "../nlp/norm.h"
+#include "kb_cand.h"
 #include "kb_fts_score.h"
 #include "kb_rcache.h"
 #include "kb_version.h"
@@ -23,6 +24,7 @@
 #define MAX_TERMS 1024     /* distinct terms in one analysed query */
 #define TERM_SLOTS 2048    /* hash slots for them (power of two, > 2x) */
 #define SEARCH_VERSIONS 8   /* versions' search data kept per connection */
+#define CAND_SLOTS 512      /* candidate rows kept parsed per connection */
 #define FTS_LIMIT 30 /* candidates re-ranked (10 already score the same on the dev set) */
 #define FTS_POSTINGS_BUDGET 1.0 /* postings searched, x the number of Q&A ... */
 #define FTS_POSTINGS_CAP 8000.0 /* ... and at most this many (a latency bound) */
@@ -174,6 +176,7 @@ typedef struct search_caches {
 	search_cache *v[SEARCH_VERSIONS]; /* most recently used first */
 	size_t n;
 	kb_rcache *results;
+	kb_cand_cache *cands;
 } search_caches;
 
 static void caches_free(void *p)
@@ -184,14 +187,20 @@ static void caches_free(void *p)
 	for (size_t i = 0; i < cs->n; i++)
 		cache_free(cs->v[i]);
 	kb_rcache_free(cs->results);
+	kb_cand_cache_free(cs->cands);
 	free(cs);
 }
 
 static search_caches *caches_of(kb *k)
 {
 	search_caches *cs = kb_cache_get(k, KB_CACHE_SEARCH);
-	if (cs == NULL && (cs = calloc(1, sizeof *cs)) != NULL)
+	if (cs == NULL && (cs = calloc(1, sizeof *cs)) != NULL) {
+		if ((cs->cands = kb_cand_cache_new(CAND_SLOTS)) == NULL) {
+			free(cs);
+			return NULL;
+		}
 		kb_cache_set(k, KB_CACHE_SEARCH, cs, caches_free);
+	}
 	return cs;
 }
 
@@ -418,6 +427,7 @@ typedef struct query {
 	token tok[MAX_TOKENS];
 	int ntok;
 	char *terms[MAX_TERMS];
+	uint64_t thash[MAX_TERMS]; /* mdg_hash of each term */
 	int64_t df[MAX_TERMS];
 	double idf[MAX_TERMS];
 	unsigned char in_q[MAX_TERMS], in_a[MAX_TERMS], in_d[MAX_TERMS];
@@ -428,17 +438,24 @@ typedef struct query {
 	char **err;
 } query;
 
-/* Id of query term t[0..n), or -1 if the query has no such term. */
-static int term_find(const query *q, const char *t, size_t n)
+/* Id of query term t[0..n) whose mdg_hash is h, or -1 if the query has no
+ * such term. */
+static int term_find_hashed(const query *q, const char *t, size_t n, uint64_t h)
 {
-	uint32_t j = (uint32_t)mdg_hash(t, n) & (TERM_SLOTS - 1);
+	uint32_t j = (uint32_t)h & (TERM_SLOTS - 1);
 	while (q->slot[j]) {
-		const char *u = q->terms[q->slot[j] - 1];
-		if (strncmp(u, t, n) == 0 && u[n] == '\0')
-			return q->slot[j] - 1;
+		int id = q->slot[j] - 1;
+		const char *u = q->terms[id];
+		if (q->thash[id] == h && strncmp(u, t, n) == 0 && u[n] == '\0')
+			return id;
 		j = (j + 1) & (TERM_SLOTS - 1);
 	}
 	return -1;
+}
+
+static int term_find(const query *q, const char *t, size_t n)
+{
+	return term_find_hashed(q, t, n, mdg_hash(t, n));
 }
 
 /* Id of query term t, added if new; -1 when full or out of memory. */
@@ -453,29 +470,23 @@ static int term_id(query *q, const char *t)
 	q->terms[q->nterms] = strdup(t);
 	if (q->terms[q->nterms] == NULL)
 		return -1;
-	uint32_t j = (uint32_t)mdg_hash(t, n) & (TERM_SLOTS - 1);
+	q->thash[q->nterms] = mdg_hash(t, n);
+	uint32_t j = (uint32_t)q->thash[q->nterms] & (TERM_SLOTS - 1);
 	while (q->slot[j])
 		j = (j + 1) & (TERM_SLOTS - 1);
 	q->slot[j] = (short)(q->nterms + 1);
 	return q->nterms++;
 }
 
-/* Marks present[id] for every query term in a " t1 t2 ... " term set. */
-static void mark_terms(const query *q, const char *set, unsigned char *present)
+/* Marks present[id] for every query term in a candidate's term set. */
+static void mark_terms(const query *q, const kb_cand_term *set, int n,
+		       unsigned char *present)
 {
 	memset(present, 0, (size_t)q->nterms);
-	for (const char *p = set; *p;) {
-		while (*p == ' ')
-			p++;
-		const char *e = p;
-		while (*e && *e != ' ')
-			e++;
-		if (e > p) {
-			int id = term_find(q, p, (size_t)(e - p));
-			if (id >= 0)
-				present[id] = 1;
-		}
-		p = e;
+	for (int i = 0; i < n; i++) {
+		int id = term_find_hashed(q, set[i].s, set[i].len, set[i].hash);
+		if (id >= 0)
+			present[id] = 1;
 	}
 }
 
@@ -925,21 +936,17 @@ static void hit_free(kb_hit *h)
 	free(h->flow);
 }
 
-/* Scores one candidate row (qa.id, -, ext_id, question, category, flow,
- * qterms, aterms, dterms, qidf) into h; bm: its FTS5 score, bmax: the best
+/* Scores one candidate into h; bm: its FTS5 score, bmax: the best
  * candidate's, total: the message's concept weight. */
-static mdg_rc rerank(query *q, const kb_search_opts *o, sqlite3_stmt *st, double bm,
+static mdg_rc rerank(query *q, const kb_search_opts *o, const kb_cand *row, double bm,
 		     double bmax, double total, kb_hit *h)
 {
-	const char *qt = (const char *)sqlite3_column_text(st, 6);
-	const char *at = (const char *)sqlite3_column_text(st, 7);
-	const char *dt = (const char *)sqlite3_column_text(st, 8);
-	double qidf = sqlite3_column_double(st, 9);
+	double qidf = row->qidf;
 	double qcov = 0, dcov = 0, prec_hit = 0, missing = 0;
 	/* One pass over each field's terms marks the query terms in it. */
-	mark_terms(q, qt, q->in_q);
-	mark_terms(q, at, q->in_a);
-	mark_terms(q, dt, q->in_d);
+	mark_terms(q, row->set[0], row->nset[0], q->in_q);
+	mark_terms(q, row->set[1], row->nset[1], q->in_a);
+	mark_terms(q, row->set[2], row->nset[2], q->in_d);
 	for (int c = 0; c < q->ncon; c++) {
 		const concept *cn = &q->con[c];
 		double mq = concept_match(q, cn, q->in_q);
@@ -961,19 +968,18 @@ static mdg_rc rerank(query *q, const kb_search_opts *o, sqlite3_stmt *st, double
 	s += W_BM25 * bm / bmax;
 	if (search_debug())
 		fprintf(stderr, "  hit %s qcov=%.2f dcov=%.2f prec=%.2f bm=%.2f s=%.4f\n",
-			sqlite3_column_text(st, 2), qcov / total, dcov / total,
+			row->ext_id, qcov / total, dcov / total,
 			qidf > 0 ? prec_hit / qidf : 0, bm / bmax, s);
-	const char *cat = (const char *)sqlite3_column_text(st, 4);
 	if (o->prefer_category && o->prefer_category[0] &&
-	    strcmp(cat, o->prefer_category) == 0)
+	    strcmp(row->category, o->prefer_category) == 0)
 		s *= CATEGORY_BOOST;
-	h->rowid = sqlite3_column_int64(st, 0);
+	h->rowid = row->id;
 	h->score = s;
 	h->missing = total > 0 ? missing / total : 0;
-	h->ext_id = strdup((const char *)sqlite3_column_text(st, 2));
-	h->question = strdup((const char *)sqlite3_column_text(st, 3));
-	h->category = strdup(cat);
-	h->flow = strdup((const char *)sqlite3_column_text(st, 5));
+	h->ext_id = strdup(row->ext_id);
+	h->question = strdup(row->question);
+	h->category = strdup(row->category);
+	h->flow = strdup(row->flow);
 	return h->ext_id && h->question && h->category && h->flow ? MDG_OK : MDG_ERR_NOMEM;
 }
 
@@ -1023,30 +1029,51 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 	mdg_buf_free(&fq);
 	if (rc != MDG_OK || ncand == 0)
 		return rc;
-	/* Their rows, each re-ranked into the candidate's slot (so equal
-	 * scores keep the FTS5 order). */
+	/* Each re-ranked into the candidate's slot (so equal scores keep the
+	 * FTS5 order): rows this connection parsed before from its cache, the
+	 * others read with one statement (and cached). */
 	res->hits = calloc(FTS_LIMIT, sizeof *res->hits);
 	if (res->hits == NULL)
 		return MDG_ERR_NOMEM;
 	res->nhits = (size_t)ncand;
-	st = q->cache->rows;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	for (int i = 0; i < ncand; i++)
-		sqlite3_bind_int64(st, i + 1, cand[i].rowid);
 	double total = 0, bmax = cand[0].score > 0 ? cand[0].score : 1;
 	for (int i = 0; i < q->ncon; i++)
 		total += q->con[i].weight;
-	while (rc == MDG_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+	search_caches *cs = caches_of(q->k);
+	if (cs == NULL)
+		return MDG_ERR_NOMEM;
+	kb_cand_cache *cc = cs->cands;
+	st = q->cache->rows;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	int nmiss = 0;
+	for (int i = 0; i < ncand && rc == MDG_OK; i++) {
+		const kb_cand *row = kb_cand_get(cc, q->version, cand[i].rowid);
+		if (row)
+			rc = rerank(q, o, row, cand[i].score, bmax, total, &res->hits[i]);
+		else
+			sqlite3_bind_int64(st, ++nmiss, cand[i].rowid);
+	}
+	while (rc == MDG_OK && nmiss > 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		int slot = 0;
 		while (slot < ncand && cand[slot].rowid != id)
 			slot++;
-		if (slot < ncand)
-			rc = rerank(q, o, st, cand[slot].score, bmax, total,
-				    &res->hits[slot]);
+		if (slot == ncand)
+			continue;
+		const char *sets[KB_CAND_SETS];
+		for (int j = 0; j < KB_CAND_SETS; j++)
+			sets[j] = (const char *)sqlite3_column_text(st, 6 + j);
+		const kb_cand *row = kb_cand_put(
+			cc, q->version, id, (const char *)sqlite3_column_text(st, 2),
+			(const char *)sqlite3_column_text(st, 3),
+			(const char *)sqlite3_column_text(st, 4),
+			(const char *)sqlite3_column_text(st, 5), sqlite3_column_double(st, 9),
+			sets);
+		rc = row ? rerank(q, o, row, cand[slot].score, bmax, total, &res->hits[slot])
+			 : MDG_ERR_NOMEM;
 	}
-	if (rc == MDG_OK && r != SQLITE_DONE)
+	if (rc == MDG_OK && nmiss > 0 && r != SQLITE_DONE)
 		rc = mdg_fail(q->err, MDG_ERR_DB, "search: %s",
 			      sqlite3_errmsg(kb_sqlite(q->k)));
 	sqlite3_reset(st);
