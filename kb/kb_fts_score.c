@@ -114,8 +114,8 @@ typedef struct topk_scratch {
 	acc_slot *slot;
 	size_t cap;       /* power of two */
 	uint32_t gen;
-	size_t *live;     /* indices of this query's slots */
-	size_t nlive, livecap;
+	size_t *live;     /* indices of this query's slots (cap / 2 of them) */
+	size_t nlive;
 	sqlite3_int64 *rid; /* the current phrase's rows ... */
 	double *f;          /* ... and their weighted occurrence counts */
 	size_t nrow, rowcap;
@@ -156,7 +156,6 @@ static int scratch_grow(topk_scratch *t)
 		return SQLITE_NOMEM;
 	}
 	t->live = live;
-	t->livecap = ncap / 2;
 	t->slot = nw;
 	t->cap = ncap;
 	t->gen = 1;
