@@ -279,6 +279,27 @@ static int unidic_content(char **f, int nf, const char **term,
 
 /* Copies a term into out, folding ASCII case and full-width ASCII, and
  * dropping UniDic's "-english" gloss suffix on loanword lemmas. */
+/* A katakana word of four or more characters written with a final ー is
+ * also written without it (サーバー/サーバ, プリンター/プリンタ: official
+ * texts long dropped it, people type either): the term drops it. Returns
+ * the new length. */
+static size_t drop_long_vowel(char *t, size_t n)
+{
+	size_t chars = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		i += nlp_utf8_decode(t + i, &cp);
+		if (!(cp >= 0x30A1 && cp <= 0x30FA) && cp != 0x30FC)
+			return n; /* not katakana only */
+		chars++;
+	}
+	if (chars >= 4 && n >= 3 && memcmp(t + n - 3, "ー", 3) == 0) {
+		n -= 3;
+		t[n] = '\0';
+	}
+	return n;
+}
+
 static size_t clean_term(const char *s, size_t n, int lemma, char *out,
 			 size_t cap)
 {
@@ -294,7 +315,7 @@ static size_t clean_term(const char *s, size_t n, int lemma, char *out,
 	memcpy(out, norm, nn);
 	out[nn] = '\0';
 	free(norm);
-	return nn;
+	return drop_long_vowel(out, nn);
 }
 
 static int all_symbols(const char *s, size_t n)

@@ -85,6 +85,10 @@ static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
 	      "燃えるごみ stays 燃える");
 	terms_of(t, "書類が届かない", &c);
 	CHECK(has_word(c.terms, "届く"), "a negated predicate keeps the verb's lemma");
+	terms_of(t, "サーバーとサーバ、コピー", &c);
+	CHECK(has_word(c.terms, "サーバ") && !has_word(c.terms, "サーバー") &&
+		      has_word(c.terms, "コピー"),
+	      "サーバー and サーバ are one term; short words keep their ー");
 	terms_of(t, "試験はいつですか", &c);
 	CHECK((has_word(c.terms, "いつ") || has_word(c.terms, "何時")) &&
 		      has_word(c.terms, "試験"),
