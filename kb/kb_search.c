@@ -1145,8 +1145,8 @@ mdg_rc kb_search(kb *k, const char *bot, const char *text, size_t tlen,
 static mdg_rc search_txn(kb *k, const char *bot, const char *text, size_t tlen,
 			 const kb_search_opts *o, kb_result **out, char **err)
 {
-	kb_bot b;
-	mdg_rc rc = kb_bot_get(k, bot, &b, err);
+	kb_bot b = {.active_version = o->version};
+	mdg_rc rc = o->version > 0 ? MDG_OK : kb_bot_get(k, bot, &b, err);
 	if (rc != MDG_OK)
 		return rc;
 	if (b.active_version == 0)

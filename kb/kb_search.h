@@ -42,6 +42,9 @@ typedef struct kb_search_opts {
 				     * misses a word weighing more than this
 				     * share of the message (1: never) */
 	const char *prefer_category; /* conversation context, may be NULL */
+	int64_t version; /* > 0: the bot's active version, read by the caller in
+			  * the read transaction (kb_read_begin) the search runs
+			  * in; 0: the search reads the bot itself */
 } kb_search_opts;
 
 #define KB_SEARCH_DEFAULT_TOP 10

@@ -499,6 +499,8 @@ static enum MHD_Result search_turn(chat_ctx *c, const char *msg, size_t len,
 	o.candidate_threshold = c->cb->candidate_threshold;
 	o.min_known_share = c->cb->min_known_share;
 	o.max_missing_subject = c->cb->max_missing_subject;
+	/* Read by open_bot in this request's read transaction. */
+	o.version = c->bot.active_version;
 	/* Context: a terse follow-up prefers the previous answer's category. */
 	o.prefer_category = c->st.category[0] ? c->st.category : NULL;
 	kb_result *res = NULL;
