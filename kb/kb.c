@@ -187,11 +187,13 @@ mdg_rc kb_open(const char *path, nlp_model *model, int flags, kb **out,
 		if (rc == MDG_OK)
 			rc = kb_exec(k, schema_sql, err);
 		/* Files from before the analyzer revision was recorded. */
-		if (rc == MDG_OK && !has_analyzer_col(k->db))
-			rc = kb_exec(k,
-				     "ALTER TABLE versions ADD COLUMN analyzer INTEGER "
-				     "NOT NULL DEFAULT 0",
-				     err);
+		k->analyzer_col = rc == MDG_OK && has_analyzer_col(k->db);
+		if (rc == MDG_OK && !k->analyzer_col &&
+		    (rc = kb_exec(k,
+				  "ALTER TABLE versions ADD COLUMN analyzer INTEGER "
+				  "NOT NULL DEFAULT 0",
+				  err)) == MDG_OK)
+			k->analyzer_col = 1;
 		if (rc == MDG_OK)
 			rc = kb_exec(k,
 				     "INSERT OR IGNORE INTO meta(key, value) "
@@ -211,8 +213,8 @@ mdg_rc kb_open(const char *path, nlp_model *model, int flags, kb **out,
 			goto fail;
 		}
 		sqlite3_finalize(st);
+		k->analyzer_col = has_analyzer_col(k->db);
 	}
-	k->analyzer_col = has_analyzer_col(k->db);
 	*out = k;
 	return MDG_OK;
 fail:
@@ -304,6 +306,11 @@ static void fill_bot(sqlite3_stmt *st, kb_bot *b)
 #define BOT_QUERY(k, tail)                                                    \
 	((k)->analyzer_col ? BOT_SELECT "COALESCE(v.analyzer, 0)" BOT_FROM tail \
 			   : BOT_SELECT "0" BOT_FROM tail)
+
+int kb_bot_stale(const kb_bot *b)
+{
+	return b->active_version != 0 && b->analyzer < NLP_ANALYZER_REVISION;
+}
 
 mdg_rc kb_bot_get(kb *k, const char *name, kb_bot *out, char **err)
 {

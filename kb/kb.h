@@ -57,6 +57,10 @@ typedef struct kb_bot {
 /* 1 if name is a valid bot id: 1-64 of [a-z0-9_-], starting alphanumeric. */
 int kb_bot_name_valid(const char *name);
 
+/* 1 if b's active version was indexed by an older word analysis than this
+ * release's (NLP_ANALYZER_REVISION): it should be re-imported. */
+int kb_bot_stale(const kb_bot *b);
+
 /* Looks a bot up by name; MDG_ERR_NOTFOUND if it does not exist. */
 mdg_rc kb_bot_get(kb *k, const char *name, kb_bot *out, char **err);
 

@@ -54,6 +54,36 @@ static double *query_idf(const Fts5ExtensionApi *api, Fts5Context *fts,
 	return *rc == SQLITE_OK ? idf : NULL;
 }
 
+/* Whether the len bytes at p are parameters for the query of fts. */
+static int params_fit(const Fts5ExtensionApi *api, Fts5Context *fts,
+		      const kb_fts_params *p, int len)
+{
+	return p && len >= (int)offsetof(kb_fts_params, idf) &&
+	       (size_t)len == kb_fts_params_size(p) &&
+	       p->nphrases == api->xPhraseCount(fts) &&
+	       api->xColumnCount(fts) == KB_FTS_COLUMNS;
+}
+
+/* Phrase i's occurrences in the current row, each counted at its column's
+ * weight (0: the row lacks the phrase). */
+static double phrase_f(const Fts5ExtensionApi *api, Fts5Context *fts, int i,
+		       const double *weight, int *rc)
+{
+	Fts5PhraseIter it;
+	int col = -1, off = 0;
+	double f = 0;
+	*rc = api->xPhraseFirst(fts, i, &it, &col, &off);
+	for (; *rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+		f += weight[col];
+	return f;
+}
+
+/* A phrase's share of the score: BM25 without length normalisation. */
+static double phrase_score(double idf, double f)
+{
+	return idf * f * (SCORE_K1 + 1) / (f + SCORE_K1);
+}
+
 static void score_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 		     sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -62,11 +92,7 @@ static void score_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 		return;
 	}
 	const kb_fts_params *p = sqlite3_value_blob(argv[0]);
-	int len = sqlite3_value_bytes(argv[0]);
-	if (len < (int)offsetof(kb_fts_params, idf) ||
-	    (size_t)len != kb_fts_params_size(p) ||
-	    p->nphrases != api->xPhraseCount(fts) ||
-	    api->xColumnCount(fts) != KB_FTS_COLUMNS) {
+	if (!params_fit(api, fts, p, sqlite3_value_bytes(argv[0]))) {
 		sqlite3_result_error(ctx, "mdg_score: parameters do not fit the query", -1);
 		return;
 	}
@@ -78,18 +104,13 @@ static void score_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 	}
 	double score = 0;
 	for (int i = 0; i < p->nphrases; i++) {
-		Fts5PhraseIter it;
-		int col = -1, off = 0;
-		double f = 0;
-		rc = api->xPhraseFirst(fts, i, &it, &col, &off);
-		for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
-			f += p->weight[col];
+		double f = phrase_f(api, fts, i, p->weight, &rc);
 		if (rc != SQLITE_OK) {
 			sqlite3_result_error_code(ctx, rc);
 			return;
 		}
 		if (f > 0)
-			score += idf[i] * f * (SCORE_K1 + 1) / (f + SCORE_K1);
+			score += phrase_score(idf[i], f);
 	}
 	sqlite3_result_double(ctx, score);
 }
@@ -186,12 +207,8 @@ static int scratch_begin(topk_scratch *t)
 static int phrase_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
 {
 	topk_scratch *t = ctx;
-	Fts5PhraseIter it;
-	int col = -1, off = 0;
-	double f = 0;
-	int rc = api->xPhraseFirst(fts, 0, &it, &col, &off);
-	for (; rc == SQLITE_OK && col >= 0; api->xPhraseNext(fts, &it, &col, &off))
-		f += t->weight[col];
+	int rc;
+	double f = phrase_f(api, fts, 0, t->weight, &rc);
 	if (rc != SQLITE_OK || f <= 0)
 		return rc;
 	if (t->nrow == t->rowcap) {
@@ -228,9 +245,7 @@ static int accumulate(topk_scratch *t, double idf)
 			a->score = 0;
 			t->live[t->nlive++] = j;
 		}
-		/* The same expression as mdg_score, so both rank alike. */
-		double f = t->f[i];
-		a->score += idf * f * (SCORE_K1 + 1) / (f + SCORE_K1);
+		a->score += phrase_score(idf, t->f[i]); /* as mdg_score */
 	}
 	return SQLITE_OK;
 }
@@ -246,12 +261,9 @@ static void topk_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 	const kb_fts_params *p = argc == 2 && sqlite3_value_type(argv[0]) == SQLITE_BLOB
 					 ? sqlite3_value_blob(argv[0])
 					 : NULL;
-	int len = p ? sqlite3_value_bytes(argv[0]) : 0;
 	int k = argc == 2 ? sqlite3_value_int(argv[1]) : 0;
-	if (p == NULL || len < (int)offsetof(kb_fts_params, idf) ||
-	    (size_t)len != kb_fts_params_size(p) ||
-	    p->nphrases != api->xPhraseCount(fts) ||
-	    api->xColumnCount(fts) != KB_FTS_COLUMNS || k < 1 || k > KB_FTS_TOPK_MAX) {
+	if (!params_fit(api, fts, p, p ? sqlite3_value_bytes(argv[0]) : 0) || k < 1 ||
+	    k > KB_FTS_TOPK_MAX) {
 		sqlite3_result_error(ctx, "mdg_topk: parameters do not fit the query", -1);
 		return;
 	}

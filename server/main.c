@@ -89,7 +89,7 @@ static mdg_rc probe_database(srv_app *a, char **err)
 			srv_log(SRV_LOG_INFO, "bot %s (%s): %lld Q&A", bots[i].name,
 				bots[i].internal ? "internal, API key required" : "public",
 				(long long)bots[i].n_qa);
-			if (bots[i].active_version && bots[i].analyzer < NLP_ANALYZER_REVISION)
+			if (kb_bot_stale(&bots[i]))
 				srv_log(SRV_LOG_WARN,
 					"bot %s: its knowledge base was indexed by an older "
 					"word analysis (revision %d, now %d); re-import it "

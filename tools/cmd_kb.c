@@ -299,7 +299,7 @@ int cmd_bots(int argc, char **argv)
 		printf("%s\t%s\t%lld Q&A\tversion %lld", bots[i].name,
 		       bots[i].internal ? "internal" : "public", (long long)bots[i].n_qa,
 		       (long long)bots[i].active_version);
-		if (bots[i].active_version && bots[i].analyzer < NLP_ANALYZER_REVISION)
+		if (kb_bot_stale(&bots[i]))
 			printf("\tre-import advised: indexed by word analysis revision "
 			       "%d (now %d)",
 			       bots[i].analyzer, NLP_ANALYZER_REVISION);
