@@ -137,8 +137,10 @@ typedef struct topk_scratch {
 	uint32_t gen;
 	size_t *live;     /* indices of this query's slots (cap / 2 of them) */
 	size_t nlive;
-	sqlite3_int64 *rid; /* the current phrase's rows ... */
-	double *f;          /* ... and their weighted occurrence counts */
+	struct posting {
+		sqlite3_int64 rowid;
+		double f; /* weighted occurrence count (phrase_f) */
+	} *row;             /* the current phrase's rows */
 	size_t nrow, rowcap;
 	const double *weight;
 } topk_scratch;
@@ -150,8 +152,7 @@ static void scratch_free(void *p)
 		return;
 	free(t->slot);
 	free(t->live);
-	free(t->rid);
-	free(t->f);
+	free(t->row);
 	free(t);
 }
 
@@ -213,18 +214,14 @@ static int phrase_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
 		return rc;
 	if (t->nrow == t->rowcap) {
 		size_t ncap = t->rowcap ? t->rowcap * 2 : 1024;
-		sqlite3_int64 *a = realloc(t->rid, ncap * sizeof *a);
-		if (a == NULL)
+		struct posting *v = realloc(t->row, ncap * sizeof *v);
+		if (v == NULL)
 			return SQLITE_NOMEM;
-		t->rid = a;
-		double *b = realloc(t->f, ncap * sizeof *b);
-		if (b == NULL)
-			return SQLITE_NOMEM;
-		t->f = b;
+		t->row = v;
 		t->rowcap = ncap;
 	}
-	t->rid[t->nrow] = api->xRowid(fts);
-	t->f[t->nrow++] = f;
+	t->row[t->nrow].rowid = api->xRowid(fts);
+	t->row[t->nrow++].f = f;
 	return SQLITE_OK;
 }
 
@@ -237,15 +234,15 @@ static int accumulate(topk_scratch *t, double idf)
 			if (rc != SQLITE_OK)
 				return rc;
 		}
-		size_t j = slot_of(t, t->rid[i]);
+		size_t j = slot_of(t, t->row[i].rowid);
 		acc_slot *a = &t->slot[j];
 		if (a->gen != t->gen) {
 			a->gen = t->gen;
-			a->rowid = t->rid[i];
+			a->rowid = t->row[i].rowid;
 			a->score = 0;
 			t->live[t->nlive++] = j;
 		}
-		a->score += phrase_score(idf, t->f[i]); /* as mdg_score */
+		a->score += phrase_score(idf, t->row[i].f); /* as mdg_score */
 	}
 	return SQLITE_OK;
 }
