@@ -407,6 +407,7 @@ typedef struct token {
 	char *term;
 	size_t start, end;
 	int concept; /* concept index once assigned, -1 before */
+	int predicate; /* a verb or adjective (nlp_term.predicate) */
 } token;
 
 typedef struct concept {
@@ -416,6 +417,7 @@ typedef struct concept {
 	double weight;
 	int synonym; /* 1 if built from a synonym group */
 	int grp;     /* that group's id */
+	int noun;    /* 1 if the message wrote it with a noun-like word */
 } concept;
 
 typedef struct query {
@@ -501,6 +503,7 @@ static int add_token(void *p, const nlp_term *t)
 	w->start = t->start;
 	w->end = t->end;
 	w->concept = -1;
+	w->predicate = t->predicate;
 	q->ntok++;
 	return 0;
 }
@@ -616,6 +619,7 @@ static mdg_rc kana_run(query *q, size_t start, size_t end)
 				t->term = strdup(alts[0]);
 				t->start = start + off[i];
 				t->end = start + off[j];
+				t->predicate = 0; /* not known: counts as a subject */
 				t->concept = c->nalts > 1 ? q->ncon++ : -1;
 				if (t->term == NULL) {
 					rc = MDG_ERR_NOMEM;
@@ -769,6 +773,9 @@ static mdg_rc build_concepts(query *q)
 		cn->terms[0][0] = id;
 		q->tok[i].concept = q->ncon++;
 	}
+	for (int i = 0; i < q->ntok; i++)
+		if (q->tok[i].concept >= 0 && !q->tok[i].predicate)
+			q->con[q->tok[i].concept].noun = 1;
 	/* A term id of -1 (allocation failure) would be unsafe later. */
 	for (int i = 0; i < q->ncon; i++)
 		for (int a = 0; a < q->con[i].nalts; a++)
@@ -955,10 +962,24 @@ static mdg_rc rerank(query *q, const kb_search_opts *o, const kb_cand *row, doub
 		qcov += cn->weight * (mq > ma ? mq : ma);
 		dcov += cn->weight * md;
 		prec_hit += cn->weight * mq;
-		/* The heaviest known concept mostly absent from the question
-		 * fields (unknown words are known_share's). */
-		if (mq < 0.5 && ma < 0.5 && cn->weight > missing && concept_known(q, cn))
+		/* The heaviest known noun-like concept mostly absent from the
+		 * question fields: what the message is about (unknown words are
+		 * known_share's; a verb says what is done with the subject, and
+		 * 「作る」 asks what 「申請」 answers). */
+		if (cn->noun && mq < 0.5 && ma < 0.5 && cn->weight > missing &&
+		    concept_known(q, cn))
 			missing = cn->weight;
+	}
+	if (search_debug()) {
+		fprintf(stderr, "  cm %s", row->ext_id);
+		for (int c = 0; c < q->ncon; c++)
+			fprintf(stderr, " %s:%.2f:%d:%.2f:%.2f:%.2f",
+				q->terms[q->con[c].terms[0][0]], q->con[c].weight,
+				concept_known(q, &q->con[c]),
+				concept_match(q, &q->con[c], q->in_q),
+				concept_match(q, &q->con[c], q->in_a),
+				concept_match(q, &q->con[c], q->in_d));
+		fprintf(stderr, "\n");
 	}
 	double s = 0;
 	if (total > 0)
@@ -1195,9 +1216,11 @@ static mdg_rc search_txn(kb *k, const char *bot, const char *text, size_t tlen,
 	if (rc == MDG_OK && results)
 		kb_rcache_put(results, q->version, q->norm, o, res);
 	if (rc == MDG_OK && search_debug())
-		fprintf(stderr, "FEAT %.4f %.4f %.4f %d\n",
+		fprintf(stderr, "FEAT s1=%.4f s2=%.4f known=%.3f missing=%.3f -> %s\n",
 			res->nhits ? res->hits[0].score : 0,
-			res->nhits > 1 ? res->hits[1].score : 0, res->known_share, q->ncon);
+			res->nhits > 1 ? res->hits[1].score : 0, res->known_share,
+			res->nhits ? res->hits[0].missing : 0,
+			kb_decision_name(res->decision));
 out:
 	query_free(q);
 	free(q->norm);

@@ -26,6 +26,7 @@ struct nlp_model {
 
 typedef struct memo_term {
 	size_t term_off, term_len, reading_off, start, end;
+	int predicate;
 } memo_term;
 
 typedef struct memo {
@@ -409,6 +410,7 @@ static int deliver(recorder *r, const nlp_term *nt)
 				mdg_buf_add(&e->strings, "", 1) == MDG_OK;
 			mt->start = nt->start;
 			mt->end = nt->end;
+			mt->predicate = nt->predicate;
 			if (r->ok)
 				e->nterms++;
 		}
@@ -560,6 +562,8 @@ static mdg_rc analyse(nlp_tagger *t, const char *text, size_t n, recorder *rec)
 			.reading = reading,
 			.start = ns,
 			.end = ne,
+			.predicate = node->stat == MECAB_NOR_NODE &&
+				     (strcmp(f[0], "動詞") == 0 || strcmp(f[0], "形容詞") == 0),
 		};
 		int rc = deliver(rec, &nt);
 		if (rc)
@@ -588,7 +592,8 @@ mdg_rc nlp_tagger_terms(nlp_tagger *t, const char *text, size_t n,
 				       .len = mt->term_len,
 				       .reading = e->strings.data + mt->reading_off,
 				       .start = mt->start,
-				       .end = mt->end};
+				       .end = mt->end,
+				       .predicate = mt->predicate};
 			int rc = cb(ctx, &nt);
 			if (rc)
 				return cb_rc(rc);

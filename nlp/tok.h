@@ -50,6 +50,8 @@ typedef struct nlp_term {
 	size_t len;
 	const char *reading; /* katakana reading of the surface, may be "" */
 	size_t start, end;   /* byte offsets of the surface in the input */
+	int predicate;       /* 1: a verb or adjective (what is done or how),
+			      * 0: a noun-like word (what it is about) */
 } nlp_term;
 
 /* Called for each term in order; a non-zero return stops the walk and is

@@ -257,6 +257,15 @@ int main(void)
 	      r->decision == KB_DECISION_ANSWER,
 	      "a confident answer is never declined by that rule");
 	kb_result_free(r);
+	/* なくす is only in TAX-2's question: a verb says what happened to
+	 * the subject (パスポート), it is not what the message is about. */
+	r = NULL;
+	kb_search(k, "pref", "パスポートをなくした", strlen("パスポートをなくした"), &mo,
+		  &r, NULL);
+	CHECK(r && r->nhits > 0 && strcmp(r->hits[0].ext_id, "PAS-1") == 0 &&
+	      r->hits[0].missing == 0 && r->decision != KB_DECISION_NONE,
+	      "a verb the best question lacks is not a missing subject");
+	kb_result_free(r);
 	r = search(k, "図書館の開館時間");
 	CHECK(r && r->known_share > 0.99, "a message of known words has known share 1");
 	kb_result_free(r);

@@ -13,6 +13,7 @@
 typedef struct collected {
 	char terms[1024];
 	char readings[1024];
+	char predicates[1024]; /* the terms flagged as verbs or adjectives */
 } collected;
 
 static int collect(void *p, const nlp_term *t)
@@ -23,6 +24,10 @@ static int collect(void *p, const nlp_term *t)
 		 t->term);
 	snprintf(c->readings + m, sizeof c->readings - m, "%s%s", m ? " " : "",
 		 t->reading[0] ? t->reading : "-");
+	size_t v = strlen(c->predicates);
+	if (t->predicate)
+		snprintf(c->predicates + v, sizeof c->predicates - v, "%s%.*s",
+			 v ? " " : "", (int)t->len, t->term);
 	return 0;
 }
 
@@ -66,6 +71,15 @@ static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
 	CHECK(has_word(c.terms, "忘れる"), "verb indexed by its base form");
 	CHECK(!has_word(c.terms, "を") && !has_word(c.terms, "ので"),
 	      "particles are not terms");
+	for (int pass = 0; pass < 2; pass++) { /* the second from the memo */
+		terms_of(t, "古いパスワードを忘れたので再発行してください。", &c);
+		CHECK(has_word(c.predicates, "忘れる") &&
+			      (has_word(c.predicates, "古い") || has_word(c.predicates, "古い-old")) &&
+			      !has_word(c.predicates, "パスワード") &&
+			      !has_word(c.predicates, "再発行"),
+		      pass ? "predicate flags kept by the memo"
+			   : "verbs and adjectives are flagged predicates, nouns not");
+	}
 	CHECK(!has_word(c.terms, "する") && !has_word(c.terms, "為る"),
 	      "empty verb する is not a term");
 	terms_of(t, "ＡＥＤの場所とe-Taxとwi-fi", &c);
