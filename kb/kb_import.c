@@ -34,16 +34,17 @@ const char *const kb_columns_ja[] = {"ID", "質問", "回答", "言い換え",
 const size_t kb_ncolumns = NCOLS;
 
 /* Accepted header spellings (after normalisation: half-width, lower case). */
-static const char *const aliases[NCOLS][4] = {
-	[COL_ID] = {"id", "no", NULL},
-	[COL_QUESTION] = {"question", "質問", NULL},
-	[COL_ANSWER] = {"answer", "回答", NULL},
-	[COL_ALT] = {"alt_questions", "言い換え", "類似質問", NULL},
-	[COL_CATEGORY] = {"category", "カテゴリ", "カテゴリー", NULL},
-	[COL_DEPARTMENT] = {"department", "担当課", "担当部署", NULL},
-	[COL_CONTACT] = {"contact", "問合せ先", "問い合わせ先", NULL},
-	[COL_URL] = {"url", "参考url", "リンク", NULL},
-	[COL_KEYWORDS] = {"keywords", "キーワード", NULL},
+static const char *const aliases[NCOLS][8] = {
+	[COL_ID] = {"id", "no", "no.", "番号", "管理番号", "faq id", NULL},
+	[COL_QUESTION] = {"question", "質問", "質問内容", "質問文", "問い", NULL},
+	[COL_ANSWER] = {"answer", "回答", "回答内容", "回答文", "答え", NULL},
+	[COL_ALT] = {"alt_questions", "言い換え", "類似質問", "別の聞き方", NULL},
+	[COL_CATEGORY] = {"category", "カテゴリ", "カテゴリー", "分類", "区分", "ジャンル", NULL},
+	[COL_DEPARTMENT] = {"department", "担当課", "担当部署", "所管部署", "所管課", "部署",
+			    "部署名", NULL},
+	[COL_CONTACT] = {"contact", "問合せ先", "問い合わせ先", "問合わせ先", "連絡先", NULL},
+	[COL_URL] = {"url", "参考url", "リンク", "関連url", "関連リンク", NULL},
+	[COL_KEYWORDS] = {"keywords", "キーワード", "タグ", NULL},
 	[COL_FLOW] = {"flow", "フロー", NULL},
 };
 

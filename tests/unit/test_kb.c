@@ -206,6 +206,28 @@ int main(void)
 	      "full-width-only Q&A found by half-width query");
 	kb_result_free(r);
 
+	/* Column names of municipalities' published FAQ sheets; other
+	 * columns ignored. */
+	sheet_new(&s);
+	const char *const hs[] = {"全国地方公共団体コード", "No.", "分類", "質問内容",
+				  "回答内容", "所管部署", "備考"};
+	const char *const rs[] = {"999999", "17", "ごみ", "粗大ごみの出し方は？",
+				  "申込制です。", "環境課", "memo"};
+	sheet_add_row(s, hs, 7);
+	sheet_add_row(s, rs, 7);
+	CHECK(kb_import(k, "std", s, &o, &rep, &err) == MDG_OK && rep->nadded == 1,
+	      "published-FAQ column names import");
+	kb_report_free(rep);
+	sheet_free(s);
+	kb_qa *qa = NULL;
+	CHECK(kb_qa_get(k, "std", "17", &qa, NULL) == MDG_OK &&
+		      strcmp(qa->question, "粗大ごみの出し方は？") == 0 &&
+		      strcmp(qa->answer, "申込制です。") == 0 &&
+		      strcmp(qa->category, "ごみ") == 0 &&
+		      strcmp(qa->department, "環境課") == 0,
+	      "No./分類/質問内容/回答内容/所管部署 map to id/category/question/answer/department");
+	kb_qa_free(qa);
+
 	/* Real import, then search decisions. */
 	s = make_sheet(5, rows);
 	o.internal = 1;
