@@ -533,11 +533,49 @@ static int reading_terms(query *q, const char *kata, size_t n, char out[][64],
 	return cnt;
 }
 
-/* Segments one hiragana run by the knowledge base's readings (dynamic
- * programming maximising covered characters, then fewest pieces). If most
- * of the run is covered, MeCab's tokens inside the run are replaced by the
- * matched terms; homophones become alternatives of one concept. */
-static mdg_rc kana_run(query *q, size_t start, size_t end)
+/* Particles and auxiliary endings as a kana-only message writes them
+ * between its words (しけんちこく「まで」, かいぎしつ「の」よやく「は」). */
+static const char *const kana_grammar[] = {
+	"ノ", "ヲ", "ニ", "ガ", "ハ", "デ", "ト", "モ", "ヘ", "カ", "マデ", "カラ", "ヨリ",
+	"ッテ", "テ", "タ", "ダ", "デス", "マス", "ナイ", "タイ", "ケド", "ノデ", "ノニ", NULL};
+
+static int is_kana_grammar(const char *kata, size_t n)
+{
+	for (const char *const *g = kana_grammar; *g; g++)
+		if (strlen(*g) == n && memcmp(*g, kata, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether every term read kata[0..n) is one kanji. */
+static int single_kanji_piece(query *q, const char *kata, size_t n)
+{
+	char t[READING_TERMS][64];
+	int nt = reading_terms(q, kata, n, t, READING_TERMS);
+	for (int a = 0; a < nt; a++) {
+		uint32_t cp;
+		size_t l = nlp_utf8_decode(t[a], &cp);
+		if (t[a][l] != '\0' || cp < 0x3400 || cp > 0x9FFF)
+			return 0;
+	}
+	return nt > 0;
+}
+
+/* Whether the piece of the best path starting at character j is a word. */
+static int next_word_at(const int *matched, const int *from, size_t nch, size_t j)
+{
+	for (size_t k = nch; k > j; k = (size_t)from[k])
+		if ((size_t)from[k] == j)
+			return matched[k] == 1;
+	return 0;
+}
+
+/* Segments one hiragana run by the knowledge base's readings and the
+ * particles between them (dynamic programming maximising covered
+ * characters, then fewest pieces). If most of the run is covered, MeCab's
+ * tokens inside the run are replaced by the matched terms; homophones
+ * become alternatives of one concept. */
+static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 {
 	char *kata = NULL;
 	mdg_rc rc = nlp_to_katakana(q->norm + start, end - start, &kata);
@@ -572,8 +610,40 @@ static mdg_rc kana_run(query *q, size_t start, size_t end)
 				matched[j] = 1;
 			}
 		}
+		/* A particle: covered, not a term (one or two characters); only
+		 * in a run that starts a phrase (after a space, a punctuation mark
+		 * or at the start): a run after a kanji (業者「さんから」,
+		 * 話「をつけてもらえますか」) is okurigana and grammar. */
+		for (size_t i = j >= 2 ? j - 2 : 0; phrase && i < j; i++) {
+			int cov = best_cov[i] + (int)(j - i);
+			int pcs = best_pieces[i] + 1;
+			if (cov < best_cov[j] || (cov == best_cov[j] && pcs >= best_pieces[j]))
+				continue;
+			if (is_kana_grammar(kata + off[i], off[j] - off[i])) {
+				best_cov[j] = cov;
+				best_pieces[j] = pcs;
+				from[j] = (int)i;
+				matched[j] = 2;
+			}
+		}
 	}
-	if (nch == 0 || best_cov[nch] * 10 < (int)nch * 6)
+	/* A single kanji read from two or three kana (きょう → 橋, げん → 原)
+	 * is mostly a homophone of another word; it counts only next to
+	 * another word of the run (じどうしゃ|ぜい → 自動車 税). */
+	int words = 0, cov = best_cov[nch];
+	for (size_t j = nch; j > 0; j = (size_t)from[j]) {
+		size_t i = (size_t)from[j];
+		if (matched[j] == 1 && single_kanji_piece(q, kata + off[i], off[j] - off[i])) {
+			int prev = i > 0 && matched[i] == 1;
+			int next = j < nch && next_word_at(matched, from, nch, j);
+			if (!prev && !next) {
+				matched[j] = 0;
+				cov -= (int)(j - i);
+			}
+		}
+		words += matched[j] == 1;
+	}
+	if (nch == 0 || words == 0 || cov * 10 < (int)nch * 6)
 		goto out; /* too little of the run is known: keep MeCab's reading */
 	int inside = 0, known = 0;
 	for (int i = 0; i < q->ntok; i++) {
@@ -599,7 +669,7 @@ static mdg_rc kana_run(query *q, size_t start, size_t end)
 	q->ntok = w;
 	for (size_t j = nch; j > 0;) {
 		size_t i = (size_t)from[j];
-		if (matched[j] && q->ntok < MAX_TOKENS && q->ncon < MAX_CONCEPTS) {
+		if (matched[j] == 1 && q->ntok < MAX_TOKENS && q->ncon < MAX_CONCEPTS) {
 			char alts[MAX_ALTS][64];
 			int na = reading_terms(q, kata + off[i], off[j] - off[i], alts,
 					       MAX_ALTS > 4 ? 4 : MAX_ALTS);
@@ -637,7 +707,7 @@ out:
 static mdg_rc find_kana_runs(query *q)
 {
 	size_t i = 0, run_start = 0, run_chars = 0;
-	int in_run = 0;
+	int in_run = 0, phrase = 0, after_word = 0;
 	while (i <= q->nlen) {
 		uint32_t cp = 0;
 		size_t len = 1;
@@ -646,16 +716,21 @@ static mdg_rc find_kana_runs(query *q)
 		int hira = (cp >= 0x3041 && cp <= 0x3096) || (cp == 0x30FC && in_run);
 		if (hira) {
 			if (!in_run)
-				in_run = 1, run_start = i, run_chars = 0;
+				in_run = 1, run_start = i, run_chars = 0, phrase = !after_word;
 			run_chars++;
 		} else if (in_run) {
 			in_run = 0;
 			if (run_chars >= KANA_RUN_MIN && run_chars <= KANA_RUN_MAX) {
-				mdg_rc rc = kana_run(q, run_start, i);
+				mdg_rc rc = kana_run(q, run_start, i, phrase);
 				if (rc != MDG_OK)
 					return rc;
 			}
 		}
+		/* Kanji, katakana, letters and digits write words; a hiragana
+		 * run right after one continues it. */
+		after_word = !hira && ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+				       (cp >= 0x30A1 && cp <= 0x30FC) || cp == 0x3005 ||
+				       (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z'));
 		i += len;
 	}
 	return MDG_OK;

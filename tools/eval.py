@@ -6,7 +6,10 @@ development queries through `madoguchi search --jsonl` and prints SR@1/3/5,
 MRR, nDCG@10 and decline rates (in-scope wrongly declined, out-of-scope
 correctly declined). With --groonga, the same metrics for Debian's Groonga
 (TokenMecab, scorer_tf_idf) on the same data are printed side by side
-(see tools/groonga_peer.py).
+(see tools/groonga_peer.py). With --kana, every word written with kanji in
+the queries is first replaced by its reading in hiragana (IPADIC), as a
+phone user who does not convert would type it: a robustness check of
+reading-based matching (in-scope and out-of-scope alike).
 """
 import argparse
 import json
@@ -35,6 +38,32 @@ def read_queries(path):
                 grades[i.strip()] = int(g or 1)
             out.append((q, grades))
     return out
+
+
+IPADIC = "/var/lib/mecab/dic/ipadic-utf8"
+
+
+def to_kana(queries):
+    """Queries with each kanji word replaced by its hiragana reading."""
+    text = "".join(q.replace("\n", " ") + "\n" for q, _ in queries)
+    out = subprocess.run(["mecab", "-d", IPADIC, "-F", "%m\t%H\n", "-U", "%m\t\n",
+                          "-E", "EOS\n"], input=text, capture_output=True, text=True,
+                         check=True).stdout
+    kana, cur = [], ""
+    for line in out.splitlines():
+        if line == "EOS":
+            kana.append(cur)
+            cur = ""
+            continue
+        surface, _, feat = line.partition("\t")
+        f = feat.split(",")
+        reading = f[7] if len(f) > 7 and f[7] != "*" else ""
+        if reading and any("\u3400" <= c <= "\u9fff" for c in surface):
+            surface = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c
+                              for c in reading)
+        cur += surface
+    assert len(kana) == len(queries), (len(kana), len(queries))
+    return [(k, g) for k, (_, g) in zip(kana, queries)]
 
 
 def metrics(queries, runs):
@@ -99,9 +128,13 @@ def main():
     ap.add_argument("--groonga", action="store_true")
     ap.add_argument("--failures", action="store_true", help="list missed queries")
     ap.add_argument("--json", help="write results to this file")
+    ap.add_argument("--kana", action="store_true",
+                    help="type the queries' kanji words in hiragana first")
     a = ap.parse_args()
     kb = os.path.join(a.data, "kb.tsv")
     queries = read_queries(os.path.join(a.data, "dev-queries.tsv"))
+    if a.kana:
+        queries = to_kana(queries)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for d in a.dicdir or [None]:

@@ -247,6 +247,10 @@ int main(void)
 	CHECK(r && r->nhits > 0 && strcmp(r->hits[0].ext_id, "PW-1") == 0,
 	      "kana-only query matches through readings");
 	kb_result_free(r);
+	r = search(k, "としょかんはなんじまで");
+	CHECK(r && r->nhits > 0 && strcmp(r->hits[0].ext_id, "LIB-1") == 0,
+	      "kana-only message: particles between the words count as read");
+	kb_result_free(r);
 	r = search(k, "量子コンピューターの原理を説明して");
 	CHECK(r && r->decision == KB_DECISION_NONE, "unrelated question declined");
 	kb_result_free(r);
