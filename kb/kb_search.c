@@ -514,9 +514,22 @@ static int64_t term_df(query *q, const char *term)
 	return kb_strtab_get(&q->cache->df, term);
 }
 
-/* Looks up the terms whose reading is kata[0..n) (katakana). */
+/* Whether s is written in hiragana only (もらう, いくら). */
+static int hiragana_only(const char *s)
+{
+	while (*s) {
+		uint32_t cp;
+		s += nlp_utf8_decode(s, &cp);
+		if (!(cp >= 0x3041 && cp <= 0x3096) && cp != 0x30FC)
+			return 0;
+	}
+	return 1;
+}
+
+/* Looks up the terms whose reading is kata[0..n) (katakana): those the
+ * knowledge base writes in hiragana when kana is set, else the others. */
 static int reading_terms(query *q, const char *kata, size_t n, char out[][64],
-			 int max)
+			 int max, int kana)
 {
 	char key[READING_MAX * 4 + 1];
 	if (n >= sizeof key)
@@ -528,8 +541,9 @@ static int reading_terms(query *q, const char *kata, size_t n, char out[][64],
 		return 0;
 	const reading_set *r = &q->cache->rsets[e->count - 1];
 	int cnt = 0;
-	for (; cnt < max && cnt < r->n; cnt++)
-		snprintf(out[cnt], 64, "%s", r->t[cnt]);
+	for (int i = 0; cnt < max && i < r->n; i++)
+		if (hiragana_only(r->t[i]) == kana)
+			snprintf(out[cnt++], 64, "%s", r->t[i]);
 	return cnt;
 }
 
@@ -551,7 +565,7 @@ static int is_kana_grammar(const char *kata, size_t n)
 static int single_kanji_piece(query *q, const char *kata, size_t n)
 {
 	char t[READING_TERMS][64];
-	int nt = reading_terms(q, kata, n, t, READING_TERMS);
+	int nt = reading_terms(q, kata, n, t, READING_TERMS, 0);
 	for (int a = 0; a < nt; a++) {
 		uint32_t cp;
 		size_t l = nlp_utf8_decode(t[a], &cp);
@@ -568,6 +582,14 @@ static int next_word_at(const int *matched, const int *from, size_t nch, size_t 
 		if ((size_t)from[k] == j)
 			return matched[k] == 1;
 	return 0;
+}
+
+/* Whether the katakana text before byte at ends in テ or デ: a verb after
+ * a te-form (〜て「もらう」, 〜て「いただける」, 〜て「しまう」) is an auxiliary. */
+static int after_te(const char *kata, size_t at)
+{
+	return at >= 3 && (memcmp(kata + at - 3, "テ", 3) == 0 ||
+			   memcmp(kata + at - 3, "デ", 3) == 0);
 }
 
 /* Segments one hiragana run by the knowledge base's readings and the
@@ -603,11 +625,14 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 			if (cov < best_cov[j] || (cov == best_cov[j] && pcs >= best_pieces[j]))
 				continue;
 			char tmp[1][64];
-			if (reading_terms(q, kata + off[i], off[j] - off[i], tmp, 1) > 0) {
+			int m = reading_terms(q, kata + off[i], off[j] - off[i], tmp, 1, 0) > 0 ? 1
+				: reading_terms(q, kata + off[i], off[j] - off[i], tmp, 1, 1) > 0 ? 3
+				: 0;
+			if (m) {
 				best_cov[j] = cov;
 				best_pieces[j] = pcs;
 				from[j] = (int)i;
-				matched[j] = 1;
+				matched[j] = m;
 			}
 		}
 		/* A particle: covered, not a term (one or two characters); only
@@ -657,6 +682,11 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 	 * way it is not a kana spelling of an unknown word. */
 	if (known == inside)
 		goto out;
+	/* A word the knowledge base writes in hiragana (いくら, もらう) is a
+	 * term but after a te-form, where it is grammar (〜て「もらう」). */
+	for (size_t j = nch; j > 0; j = (size_t)from[j])
+		if (matched[j] == 3 && !after_te(kata, off[from[j]]))
+			matched[j] = 4;
 	/* Drop MeCab's tokens inside the run, then add the matched pieces. */
 	int w = 0;
 	for (int i = 0; i < q->ntok; i++) {
@@ -669,10 +699,11 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 	q->ntok = w;
 	for (size_t j = nch; j > 0;) {
 		size_t i = (size_t)from[j];
-		if (matched[j] == 1 && q->ntok < MAX_TOKENS && q->ncon < MAX_CONCEPTS) {
+		if ((matched[j] == 1 || matched[j] == 4) && q->ntok < MAX_TOKENS &&
+		    q->ncon < MAX_CONCEPTS) {
 			char alts[MAX_ALTS][64];
 			int na = reading_terms(q, kata + off[i], off[j] - off[i], alts,
-					       MAX_ALTS > 4 ? 4 : MAX_ALTS);
+					       MAX_ALTS > 4 ? 4 : MAX_ALTS, matched[j] == 4);
 			concept *c = &q->con[q->ncon];
 			memset(c, 0, sizeof *c);
 			for (int a = 0; a < na; a++) {

@@ -208,7 +208,7 @@ static int in_list(const char *s, const char *const *list)
 /* Semantically empty verbs and adjectives, by base form / lemma. */
 static const char *const ipa_stop[] = {
 	"する", "いる", "ある", "なる", "できる", "いう", "おる", "くる",
-	"いく", "れる", "られる", "せる", "させる", "やる", "もらう", "くれる",
+	"いく", "れる", "られる", "せる", "させる", "やる", "くれる",
 	"思う", "ない", "よい", "いい", "いただく", "くださる", "しまう",
 	"おく", "みる", "ござる", "いたす", "つく", "わかる", "わかる", NULL};
 static const char *const uni_stop[] = {

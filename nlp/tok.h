@@ -20,10 +20,11 @@
 /* Revision of the terms a text yields. Bump it whenever a change here gives
  * some text other terms (2: a number with a unit is also the unit, negation
  * before a noun is kept, IPADIC's 「〜はいつ」 keeps いつ; 3: a final ー of a
- * katakana word of four or more characters is dropped): each knowledge-base
+ * katakana word of four or more characters is dropped; 4: IPADIC's もらう as
+ * a main verb is a term): each knowledge-base
  * version records the revision it was indexed with, and one indexed before
  * is reported for re-import. */
-#define NLP_ANALYZER_REVISION 3
+#define NLP_ANALYZER_REVISION 4
 
 typedef struct nlp_model nlp_model;
 typedef struct nlp_tagger nlp_tagger;

@@ -109,6 +109,13 @@ static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
 	      "「〜はいつ」 keeps いつ (IPADIC reads は+い+つ; UniDic's lemma is 何時)");
 	terms_of(t, "自動車税", &c);
 	CHECK(strstr(c.readings, "ジドウ") != NULL, "readings are katakana");
+	if (kind == NLP_DICT_IPADIC) {
+		terms_of(t, "手当をもらう", &c);
+		CHECK(has_word(c.terms, "もらう"), "IPADIC: もらう as a main verb is a term");
+		terms_of(t, "書類を送ってもらう", &c);
+		CHECK(!has_word(c.terms, "もらう") && has_word(c.terms, "送る"),
+		      "IPADIC: 〜てもらう is an auxiliary, not a term");
+	}
 	if (kind == NLP_DICT_UNIDIC) {
 		collected a, b;
 		terms_of(t, "申込の方法", &a);
