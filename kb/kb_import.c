@@ -9,6 +9,7 @@
 
 #include "../nlp/norm.h"
 #include "../nlp/synonyms.h"
+#include "kb_html.h"
 #include "kb_version.h"
 
 enum col {
@@ -309,6 +310,19 @@ static mdg_rc validate(ctx *c, const sheet *s)
 			}
 			if ((w->cell[col] = trim_copy(v)) == NULL)
 				return MDG_ERR_NOMEM;
+			if (col != COL_ID && col != COL_URL && col != COL_FLOW &&
+			    kb_html_detect(w->cell[col])) {
+				/* A CMS export's HTML: the text a reader sees. */
+				char *plain = NULL;
+				mdg_rc hr = kb_html_to_text(w->cell[col], &plain);
+				if (hr == MDG_ERR_NOMEM)
+					return hr;
+				if (hr == MDG_OK) {
+					free(w->cell[col]);
+					w->cell[col] = plain;
+					r->nhtml++;
+				}
+			}
 			size_t chars = nlp_utf8_len(w->cell[col], strlen(w->cell[col]));
 			if (chars > col_caps[col])
 				rc = problem(r, w->line, c->headers[col],

@@ -34,6 +34,7 @@ typedef struct kb_report {
 	char **added, **updated, **removed; /* external ids */
 	size_t nadded, nupdated, nremoved;
 	size_t nrows;    /* Q&A rows read */
+	size_t nhtml;    /* cells whose HTML markup was imported as text */
 	int64_t version; /* new active version (0 on dry run / failure) */
 } kb_report;
 

@@ -330,7 +330,9 @@ test('imports spreadsheets written by LibreOffice (xlsx, Shift_JIS CSV); the exp
   };
   const tsv = readFileSync(path.join(FIXTURES, 'resident.tsv'), 'utf8').trim().split('\n');
   const rows = tsv.map((l) => l.split('\t').map(csvCell).join(','));
-  rows.push(['ORG-1', '臓器提供の意思表示カードはどこでもらえますか。', '保健所と市役所の窓口で配布しています。',
+  // An answer pasted from a web page keeps its HTML in the spreadsheet.
+  rows.push(['ORG-1', '臓器提供の意思表示カードはどこでもらえますか。',
+    csvCell('<p>保健所と市役所の窓口で配布しています。<br>詳しくは<a href="https://www.example.jp/ishi/">こちら</a></p>'),
     '', '健康', '健康増進課', '', '', '', ''].join(','));
   writeFileSync(path.join(lo, 'kb.csv'), rows.join('\r\n') + '\r\n');
   soffice(['--convert-to', 'xlsx', '--infilter=CSV:44,34,76,1', 'kb.csv']);
@@ -342,7 +344,11 @@ test('imports spreadsheets written by LibreOffice (xlsx, Shift_JIS CSV); the exp
   assert.equal(x.status, 200, x.text);
   assert.deepEqual(x.json.changes.added, ['ORG-1']);
   assert.ok(x.json.version > 0);
-  assert.equal((await ask('resident', '臓器提供の意思表示カードがほしい')).reply.qa_id, 'ORG-1');
+  assert.equal(x.json.html_cells, 1, 'the HTML answer is counted');
+  const org = (await ask('resident', '臓器提供の意思表示カードがほしい')).reply;
+  assert.equal(org.qa_id, 'ORG-1');
+  assert.equal(org.text, '保健所と市役所の窓口で配布しています。\n詳しくはこちら（https://www.example.jp/ishi/）',
+    'the chat shows the HTML answer as text');
   // The same content as Shift_JIS CSV, without a Content-Type: the same
   // Q&A (CP932 has no 〜 WAVE DASH: cells with one come back with ～).
   const s = await upload('resident', sjis, { type: 'application/octet-stream' });

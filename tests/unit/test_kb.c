@@ -254,6 +254,44 @@ int main(void)
 	      "No./分類/質問内容/回答内容/所管部署 map to id/category/question/answer/department");
 	kb_qa_free(qa);
 
+	/* Answers exported from a web CMS arrive as HTML: imported as text, so
+	 * the chat shows no tags and the index has no "href" or "br". */
+	{
+		static const char *const html[][10] = {
+			{"H-1", "住民税の納付方法は？",
+			 "<p>納付書で納めてください。<br>口座振替もできます。</p>"
+			 "<p>詳しくは<a href=\"https://www.city.example.jp/zei/\">こちら</a></p>",
+			 "", "税", "税務課&amp;収納課", "", "https://www.city.example.jp/?a=1&amp;b=2",
+			 "", ""},
+			{"H-2", "5<10 のときは？", "A&B 商事にお問い合わせください。", "", "", "", "",
+			 "", "", ""},
+		};
+		sheet *hs_ = make_sheet(2, html);
+		kb_report *hr = NULL;
+		kb_import_opts ho = {0};
+		CHECK(kb_import(k, "html", hs_, &ho, &hr, NULL) == MDG_OK && hr->nhtml == 2,
+		      "HTML cells are counted in the import report");
+		kb_report_free(hr);
+		sheet_free(hs_);
+		kb_qa *h = NULL;
+		CHECK(kb_qa_get(k, "html", "H-1", &h, NULL) == MDG_OK &&
+			      strcmp(h->answer, "納付書で納めてください。\n口座振替もできます。\n\n"
+						"詳しくはこちら（https://www.city.example.jp/zei/）") == 0 &&
+			      strcmp(h->department, "税務課&収納課") == 0 &&
+			      strcmp(h->url, "https://www.city.example.jp/?a=1&amp;b=2") == 0,
+		      "an HTML answer is stored as text; the url column is left as written");
+		kb_qa_free(h);
+		h = NULL;
+		CHECK(kb_qa_get(k, "html", "H-2", &h, NULL) == MDG_OK &&
+			      strcmp(h->question, "5<10 のときは？") == 0 &&
+			      strcmp(h->answer, "A&B 商事にお問い合わせください。") == 0,
+		      "text with < and & but no markup is stored as written");
+		kb_qa_free(h);
+		kb_result *hr2 = search_bot(k, "html", "href br");
+		CHECK(hr2 && hr2->nhits == 0, "tag names are not indexed");
+		kb_result_free(hr2);
+	}
+
 	/* Real import, then search decisions. */
 	s = make_sheet(5, rows);
 	o.internal = 1;
