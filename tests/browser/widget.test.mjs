@@ -15,10 +15,12 @@ import {
 
 let browser, srv, db;
 
-// A public bot whose content is hostile HTML: the widget must show it as text.
+// A public bot whose content is hostile HTML. Cells with known markup are
+// imported as their text (scripts and images dropped); a tag import does not
+// know (<svg>) stays as written, and the widget must show it as text.
 const XSS_TSV = [
   'id\tquestion\tanswer\tdepartment\tcontact\turl',
-  'X-1\t<b>太字</b>の質問 図書館の開館時間\t<img src=x onerror=alert(1)>図書館は<script>alert(2)</script>9時に開きます。' +
+  'X-1\t<svg onload=alert(0)>の質問 図書館の開館時間\t<img src=x onerror=alert(1)>図書館は<script>alert(2)</script>9時に開きます。' +
     '<a href="javascript:alert(3)">ここ</a>\t<i>総務課</i>\t<img src=y onerror=alert(4)> 000-0000-1234\t' +
     'javascript:alert(5) https://www.pref.aoba.example/lib/',
 ].join('\n') + '\n';
@@ -381,9 +383,10 @@ test('safe rendering: HTML typed by the user and HTML in the knowledge base are 
   await waitBot(x, 0);
   const a = await ask(x, '図書館の開館時間');
   const text = await a.innerText();
-  assert.match(text, /<img src=x onerror=alert\(1\)>図書館は<script>alert\(2\)<\/script>9時に開きます。/);
-  assert.match(text, /<b>太字<\/b>の質問/);
-  assert.equal(await x.locator('img, script, b, i, iframe').count(), 0);
+  assert.match(text, /図書館は9時に開きます。ここ/, 'the HTML answer was imported as its text');
+  assert.ok(!/alert|<script|<img|<i>/.test(text.replace('<svg onload=alert(0)>', '')), text);
+  assert.match(text, /<svg onload=alert\(0\)>の質問/, 'an unknown tag is shown as text');
+  assert.equal(await x.locator('img, script, svg[onload], b, i, iframe').count(), 0);
   const hrefs = await a.locator('a').evaluateAll((as) => as.map((e) => e.getAttribute('href')));
   assert.deepEqual(hrefs, ['https://www.pref.aoba.example/lib/', 'tel:00000001234']);
 
