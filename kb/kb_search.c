@@ -767,6 +767,19 @@ static mdg_rc find_kana_runs(query *q)
 	return MDG_OK;
 }
 
+/* Units of measure (「何MBまで」): they name the kind of answer wanted, a
+ * size or a distance, not what the message is about. */
+static int is_unit(const char *t)
+{
+	static const char *const units[] = {"kb", "mb", "gb", "tb", "bps", "kbps", "mbps",
+					    "gbps", "mm", "cm", "km", "mg", "kg", "ml",
+					    "px", "dpi", NULL};
+	for (const char *const *u = units; *u; u++)
+		if (strcmp(t, *u) == 0)
+			return 1;
+	return 0;
+}
+
 static int tok_cmp(const void *a, const void *b)
 {
 	const token *x = a, *y = b;
@@ -880,7 +893,7 @@ static mdg_rc build_concepts(query *q)
 		q->tok[i].concept = q->ncon++;
 	}
 	for (int i = 0; i < q->ntok; i++)
-		if (q->tok[i].concept >= 0 && !q->tok[i].predicate)
+		if (q->tok[i].concept >= 0 && !q->tok[i].predicate && !is_unit(q->tok[i].term))
 			q->con[q->tok[i].concept].noun = 1;
 	/* A term id of -1 (allocation failure) would be unsafe later. */
 	for (int i = 0; i < q->ncon; i++)

@@ -547,6 +547,32 @@ int main(void)
 		kb_result_free(g);
 	}
 
+	/* A unit asks for a size, it is not the subject: 「添付 何MBまで」 is not
+	 * declined because the attachment questions do not say MB. */
+	{
+		static const char *const units[][10] = {
+			{"U-1", "メールに添付できるファイルの容量に上限はありますか。",
+			 "1通あたり10MBまでです。", "", "メール", "", "", "", "", ""},
+			{"U-2", "電子決裁に添付できるファイルの容量に上限はありますか。",
+			 "1件あたり30MBまでです。", "", "文書", "", "", "", "", ""},
+			{"U-3", "共有フォルダの容量を増やしたい。", "50GBまで申請できます。", "",
+			 "ファイル", "", "", "", "", ""},
+			{"U-4", "添付ファイルが開けません。", "拡張子を確認してください。", "", "メール",
+			 "", "", "", "", ""},
+			{"U-5", "添付を忘れてメールを送ってしまいました。", "もう一度送ってください。",
+			 "", "メール", "", "", "", "", ""},
+			{"U-6", "会議室を予約したい。", "庶務事務システムから予約します。", "", "庁舎",
+			 "", "", "", "", ""},
+		};
+		import_rows(k, "units", 6, units, NULL);
+		kb_result *g = search_bot(k, "units", "添付 何MBまで");
+		CHECK(g && g->nhits >= 2 && g->decision != KB_DECISION_NONE &&
+			      (strcmp(g->hits[0].ext_id, "U-1") == 0 ||
+			       strcmp(g->hits[0].ext_id, "U-2") == 0),
+		      "添付 何MBまで: MB is a unit, not a missing subject");
+		kb_result_free(g);
+	}
+
 	/* One dictionary per database. */
 	nlp_model *other = NULL;
 	kb *k2 = NULL;
