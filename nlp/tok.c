@@ -205,12 +205,16 @@ static int in_list(const char *s, const char *const *list)
 	return 0;
 }
 
-/* Semantically empty verbs and adjectives, by base form / lemma. */
+/* Semantically empty verbs and adjectives, by base form / lemma. IPADIC's
+ * base form keeps the spelling, so the kanji spellings an FAQ may use
+ * (申請出来ます, 送って頂けます, 分かる) are listed too. */
 static const char *const ipa_stop[] = {
 	"する", "いる", "ある", "なる", "できる", "いう", "おる", "くる",
 	"いく", "れる", "られる", "せる", "させる", "やる", "くれる",
-	"思う", "ない", "よい", "いい", "いただく", "くださる", "しまう",
-	"おく", "みる", "ござる", "いたす", "つく", "わかる", "わかる", NULL};
+	"思う", "ない", "よい", "いい", "いただく", "いただける", "くださる", "しまう",
+	"おく", "みる", "ござる", "いたす", "つく", "わかる",
+	"為る", "居る", "有る", "在る", "成る", "出来る", "言う", "遣る", "呉れる",
+	"無い", "良い", "頂く", "頂ける", "下さる", "仕舞う", "御座る", "致す", "分かる", NULL};
 static const char *const uni_stop[] = {
 	"為る", "居る", "有る", "成る", "出来る", "言う", "来る", "行く",
 	"遣る", "貰う", "呉れる", "思う", "無い", "良い", "頂く", "下さる",

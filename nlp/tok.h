@@ -21,7 +21,8 @@
  * some text other terms (2: a number with a unit is also the unit, negation
  * before a noun is kept, IPADIC's 「〜はいつ」 keeps いつ; 3: a final ー of a
  * katakana word of four or more characters is dropped; 4: IPADIC's もらう as
- * a main verb is a term): each knowledge-base
+ * a main verb is a term, kanji spellings of empty verbs such as 出来る are
+ * not): each knowledge-base
  * version records the revision it was indexed with, and one indexed before
  * is reported for re-import. */
 #define NLP_ANALYZER_REVISION 4

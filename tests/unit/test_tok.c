@@ -115,6 +115,10 @@ static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
 		terms_of(t, "書類を送ってもらう", &c);
 		CHECK(!has_word(c.terms, "もらう") && has_word(c.terms, "送る"),
 		      "IPADIC: 〜てもらう is an auxiliary, not a term");
+		terms_of(t, "申請出来ますか。送って頂けますか。よく分からない", &c);
+		CHECK(!has_word(c.terms, "出来る") && !has_word(c.terms, "頂ける") &&
+			      !has_word(c.terms, "分かる") && has_word(c.terms, "申請"),
+		      "IPADIC: kanji spellings of empty verbs (出来る, 頂ける) are not terms");
 	}
 	if (kind == NLP_DICT_UNIDIC) {
 		collected a, b;
