@@ -1116,6 +1116,7 @@ static mdg_rc rerank(query *q, const kb_search_opts *o, const kb_cand *row, doub
 	h->rowid = row->id;
 	h->score = s;
 	h->missing = total > 0 ? missing / total : 0;
+	h->qcov = total > 0 ? qcov / total : 0;
 	h->ext_id = strdup(row->ext_id);
 	h->question = strdup(row->question);
 	h->category = strdup(row->category);
@@ -1242,7 +1243,11 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 	if (res->nhits > 0 && res->known_share >= o->min_known_share) {
 		double s1 = res->hits[0].score;
 		double s2 = res->nhits > 1 ? res->hits[1].score : 0;
-		if (s1 >= o->answer_threshold && s1 - s2 >= o->answer_margin)
+		/* Two questions that both say all the message says (「旅費」,
+		 * 「パスポート」 alone): it does not tell which one it wants. */
+		int open = res->nhits > 1 && res->hits[0].qcov > 0.999 &&
+			   res->hits[1].qcov > 0.999;
+		if (s1 >= o->answer_threshold && s1 - s2 >= o->answer_margin && !open)
 			res->decision = KB_DECISION_ANSWER;
 		else if (s1 >= o->candidate_threshold &&
 			 res->hits[0].missing <= o->max_missing_subject)

@@ -67,6 +67,7 @@ typedef struct kb_hit {
 	double score;   /* re-ranked score, 0..~1.2 */
 	double missing; /* IDF share of the message's heaviest known word (or
 			 * synonym group) the question fields lack */
+	double qcov;    /* share of the message the question fields match */
 } kb_hit;
 
 typedef struct kb_result {

@@ -571,6 +571,31 @@ int main(void)
 			       strcmp(g->hits[0].ext_id, "U-2") == 0),
 		      "添付 何MBまで: MB is a unit, not a missing subject");
 		kb_result_free(g);
+
+	}
+
+	/* A message that several questions say in full (one word, 「旅費」)
+	 * does not tell which one it wants: candidates, not one answer. */
+	{
+		static const char *const travel[][10] = {
+			{"T-1", "旅費を請求したい。",
+			 "旅費システムで旅費を請求してください。旅費の振込は翌月です。", "", "旅費",
+			 "", "", "", "", ""},
+			{"T-2", "出張から戻ったあとの旅費の精算の期限は？", "出張から1か月以内です。", "",
+			 "旅費", "", "", "", "", ""},
+			{"T-3", "会議室を予約したい。", "庶務事務システムから予約します。", "", "庁舎",
+			 "", "", "", "", ""},
+		};
+		import_rows(k, "travel", 3, travel, NULL);
+		kb_result *g = search_bot(k, "travel", "旅費");
+		CHECK(g && g->nhits >= 2 && g->decision == KB_DECISION_CANDIDATES,
+		      "旅費 alone: two questions say all of it, so candidates");
+		kb_result_free(g);
+		g = search_bot(k, "travel", "出張の旅費の精算の期限");
+		CHECK(g && g->nhits >= 1 && g->decision == KB_DECISION_ANSWER &&
+			      strcmp(g->hits[0].ext_id, "T-2") == 0,
+		      "出張の旅費の精算の期限: one question says it all, answered");
+		kb_result_free(g);
 	}
 
 	/* One dictionary per database. */
