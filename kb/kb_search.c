@@ -575,12 +575,21 @@ static int single_kanji_piece(query *q, const char *kata, size_t n)
 	return nt > 0;
 }
 
+/* What a piece of a kana run's best segmentation is. */
+enum piece {
+	PIECE_NONE,      /* not read: a character skipped */
+	PIECE_WORD,      /* a kanji or katakana word read from kana */
+	PIECE_GRAMMAR,   /* a particle or ending between words */
+	PIECE_KANA,      /* a word the knowledge base writes in hiragana ... */
+	PIECE_KANA_TERM, /* ... that is a term here (not after a te-form) */
+};
+
 /* Whether the piece of the best path starting at character j is a word. */
 static int next_word_at(const int *matched, const int *from, size_t nch, size_t j)
 {
 	for (size_t k = nch; k > j; k = (size_t)from[k])
 		if ((size_t)from[k] == j)
-			return matched[k] == 1;
+			return matched[k] == PIECE_WORD;
 	return 0;
 }
 
@@ -618,16 +627,18 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 		best_cov[j] = best_cov[j - 1];
 		best_pieces[j] = best_pieces[j - 1];
 		from[j] = (int)j - 1;
-		matched[j] = 0;
+		matched[j] = PIECE_NONE;
 		for (size_t i = j >= READING_MAX ? j - READING_MAX : 0; i + 2 <= j; i++) {
 			int cov = best_cov[i] + (int)(j - i);
 			int pcs = best_pieces[i] + 1;
 			if (cov < best_cov[j] || (cov == best_cov[j] && pcs >= best_pieces[j]))
 				continue;
 			char tmp[1][64];
-			int m = reading_terms(q, kata + off[i], off[j] - off[i], tmp, 1, 0) > 0 ? 1
-				: reading_terms(q, kata + off[i], off[j] - off[i], tmp, 1, 1) > 0 ? 3
-				: 0;
+			int m = reading_terms(q, kata + off[i], off[j] - off[i], tmp, 1, 0) > 0
+					? PIECE_WORD
+				: reading_terms(q, kata + off[i], off[j] - off[i], tmp, 1, 1) > 0
+					? PIECE_KANA
+					: PIECE_NONE;
 			if (m) {
 				best_cov[j] = cov;
 				best_pieces[j] = pcs;
@@ -648,7 +659,7 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 				best_cov[j] = cov;
 				best_pieces[j] = pcs;
 				from[j] = (int)i;
-				matched[j] = 2;
+				matched[j] = PIECE_GRAMMAR;
 			}
 		}
 	}
@@ -658,15 +669,16 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 	int words = 0, cov = best_cov[nch];
 	for (size_t j = nch; j > 0; j = (size_t)from[j]) {
 		size_t i = (size_t)from[j];
-		if (matched[j] == 1 && single_kanji_piece(q, kata + off[i], off[j] - off[i])) {
-			int prev = i > 0 && matched[i] == 1;
+		if (matched[j] == PIECE_WORD &&
+		    single_kanji_piece(q, kata + off[i], off[j] - off[i])) {
+			int prev = i > 0 && matched[i] == PIECE_WORD;
 			int next = j < nch && next_word_at(matched, from, nch, j);
 			if (!prev && !next) {
-				matched[j] = 0;
+				matched[j] = PIECE_NONE;
 				cov -= (int)(j - i);
 			}
 		}
-		words += matched[j] == 1;
+		words += matched[j] == PIECE_WORD;
 	}
 	if (nch == 0 || words == 0 || cov * 10 < (int)nch * 6)
 		goto out; /* too little of the run is known: keep MeCab's reading */
@@ -685,8 +697,8 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 	/* A word the knowledge base writes in hiragana (いくら, もらう) is a
 	 * term but after a te-form, where it is grammar (〜て「もらう」). */
 	for (size_t j = nch; j > 0; j = (size_t)from[j])
-		if (matched[j] == 3 && !after_te(kata, off[from[j]]))
-			matched[j] = 4;
+		if (matched[j] == PIECE_KANA && !after_te(kata, off[from[j]]))
+			matched[j] = PIECE_KANA_TERM;
 	/* Drop MeCab's tokens inside the run, then add the matched pieces. */
 	int w = 0;
 	for (int i = 0; i < q->ntok; i++) {
@@ -699,11 +711,12 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 	q->ntok = w;
 	for (size_t j = nch; j > 0;) {
 		size_t i = (size_t)from[j];
-		if ((matched[j] == 1 || matched[j] == 4) && q->ntok < MAX_TOKENS &&
-		    q->ncon < MAX_CONCEPTS) {
+		if ((matched[j] == PIECE_WORD || matched[j] == PIECE_KANA_TERM) &&
+		    q->ntok < MAX_TOKENS && q->ncon < MAX_CONCEPTS) {
 			char alts[MAX_ALTS][64];
 			int na = reading_terms(q, kata + off[i], off[j] - off[i], alts,
-					       MAX_ALTS > 4 ? 4 : MAX_ALTS, matched[j] == 4);
+					       MAX_ALTS > 4 ? 4 : MAX_ALTS,
+					       matched[j] == PIECE_KANA_TERM);
 			concept *c = &q->con[q->ncon];
 			memset(c, 0, sizeof *c);
 			for (int a = 0; a < na; a++) {
@@ -1245,9 +1258,9 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 		double s2 = res->nhits > 1 ? res->hits[1].score : 0;
 		/* Two questions that both say all the message says (「旅費」,
 		 * 「パスポート」 alone): it does not tell which one it wants. */
-		int open = res->nhits > 1 && res->hits[0].qcov > 0.999 &&
-			   res->hits[1].qcov > 0.999;
-		if (s1 >= o->answer_threshold && s1 - s2 >= o->answer_margin && !open)
+		int undecided = res->nhits > 1 && res->hits[0].qcov > 0.999 &&
+				res->hits[1].qcov > 0.999;
+		if (s1 >= o->answer_threshold && s1 - s2 >= o->answer_margin && !undecided)
 			res->decision = KB_DECISION_ANSWER;
 		else if (s1 >= o->candidate_threshold &&
 			 res->hits[0].missing <= o->max_missing_subject)
