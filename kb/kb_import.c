@@ -214,6 +214,40 @@ static int header_col(const char *h)
 	return found;
 }
 
+/* Rows searched for the header when the first row is not one: a sheet
+ * published on a web site often has a title or a note above it. */
+#define HEADER_SEARCH_ROWS 10
+
+/* Whether row i names every required column (a header row). */
+static int is_header_row(const sheet *s, size_t i)
+{
+	int seen[NCOLS] = {0};
+	for (size_t j = 0; j < sheet_ncols(s, i) && j < SHEET_MAX_COLS; j++) {
+		const char *h = sheet_cell(s, i, j);
+		if (!h[0] || !nlp_utf8_valid(h, strlen(h), NULL))
+			continue;
+		char *t = trim_copy(h);
+		int col = t && *t ? header_col(t) : -1;
+		free(t);
+		if (col >= 0)
+			seen[col] = 1;
+	}
+	return seen[COL_ID] && seen[COL_QUESTION] && seen[COL_ANSWER];
+}
+
+/* The header row: the first row, or else the first of the next few that
+ * names every required column (rows above it are titles and notes). */
+static size_t header_row(const sheet *s)
+{
+	size_t nr = sheet_nrows(s);
+	if (is_header_row(s, 0))
+		return 0;
+	for (size_t i = 1; i < nr && i < HEADER_SEARCH_ROWS; i++)
+		if (is_header_row(s, i))
+			return i;
+	return 0;
+}
+
 static int flow_id_valid(const char *s)
 {
 	for (; *s; s++)
@@ -244,12 +278,14 @@ static mdg_rc validate(ctx *c, const sheet *s)
 	if (nr == 0)
 		return problem(r, 1, "", "the file is empty: expected a header "
 					 "row with id, question and answer");
-	size_t nh = sheet_ncols(s, 0);
+	size_t h0 = header_row(s);
+	size_t nh = sheet_ncols(s, h0);
 	if (nh > SHEET_MAX_COLS)
 		nh = SHEET_MAX_COLS;
-	size_t hline = sheet_line(s, 0);
+	size_t hline = sheet_line(s, h0);
+	r->header = hline;
 	for (size_t i = 0; i < nh && rc == MDG_OK; i++) {
-		const char *h = sheet_cell(s, 0, i);
+		const char *h = sheet_cell(s, h0, i);
 		map[i] = -1;
 		if (!nlp_utf8_valid(h, strlen(h), NULL)) {
 			rc = problem(r, hline, "", "header in column %zu is not valid "
@@ -279,13 +315,13 @@ static mdg_rc validate(ctx *c, const sheet *s)
 				     kb_columns[col], kb_columns_ja[col]);
 	if (rc != MDG_OK || r->nproblems)
 		return rc;
-	if (nr - 1 > KB_MAX_ROWS)
-		return problem(r, 0, "", "too many rows (%zu, at most %d)", nr - 1,
+	if (nr - 1 - h0 > KB_MAX_ROWS)
+		return problem(r, 0, "", "too many rows (%zu, at most %d)", nr - 1 - h0,
 			       KB_MAX_ROWS);
 	c->rows = calloc(nr, sizeof *c->rows);
 	if (c->rows == NULL)
 		return MDG_ERR_NOMEM;
-	for (size_t i = 1; i < nr && rc == MDG_OK; i++) {
+	for (size_t i = h0 + 1; i < nr && rc == MDG_OK; i++) {
 		row *w = &c->rows[c->nrows];
 		w->line = sheet_line(s, i);
 		int empty = 1, bad = 0;

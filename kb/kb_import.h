@@ -35,6 +35,7 @@ typedef struct kb_report {
 	size_t nadded, nupdated, nremoved;
 	size_t nrows;    /* Q&A rows read */
 	size_t nhtml;    /* cells whose HTML markup was imported as text */
+	size_t header;   /* spreadsheet row of the header (1 unless titles above) */
 	int64_t version; /* new active version (0 on dry run / failure) */
 } kb_report;
 

@@ -574,10 +574,11 @@ enum MHD_Result api_admin_import(http_req *r)
 		        rep->nupdated, rep->nremoved);
 	ret = http_reply_json_steal(
 	    r, MHD_HTTP_OK,
-	    json_pack("{s:b, s:b, s:s, s:I, s:I, s:I, s:{s:o, s:o, s:o}, s:[]}", "ok", 1,
-	              "dry_run", dry_run, "bot", bot.name, "rows", (json_int_t)rep->nrows,
-	              "version", (json_int_t)rep->version, "html_cells",
-	              (json_int_t)rep->nhtml, "changes", "added",
+	    json_pack("{s:b, s:b, s:s, s:I, s:I, s:I, s:I, s:{s:o, s:o, s:o}, s:[]}", "ok",
+	              1, "dry_run", dry_run, "bot", bot.name, "rows", (json_int_t)rep->nrows,
+	              "version", (json_int_t)rep->version, "header_row",
+	              (json_int_t)rep->header, "html_cells", (json_int_t)rep->nhtml,
+	              "changes", "added",
 	              ids_json(rep->added, rep->nadded), "updated",
 	              ids_json(rep->updated, rep->nupdated), "removed",
 	              ids_json(rep->removed, rep->nremoved), "problems"));

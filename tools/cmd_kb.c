@@ -120,6 +120,9 @@ int cmd_import(int argc, char **argv)
 		       o.dry_run ? "validated" : "imported", rep->nrows, c.bot,
 		       o.dry_run ? "dry run, nothing changed" : "now active",
 		       rep->nadded, rep->nupdated, rep->nremoved);
+		if (rep->header > 1)
+			printf("header on row %zu: the rows above it were ignored\n",
+			       rep->header);
 		if (rep->nhtml)
 			printf("%zu cell(s) held HTML markup (<br>, <p>, <a href>, &amp;): "
 			       "imported as plain text\n",

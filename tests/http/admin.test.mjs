@@ -345,6 +345,7 @@ test('imports spreadsheets written by LibreOffice (xlsx, Shift_JIS CSV); the exp
   assert.deepEqual(x.json.changes.added, ['ORG-1']);
   assert.ok(x.json.version > 0);
   assert.equal(x.json.html_cells, 1, 'the HTML answer is counted');
+  assert.equal(x.json.header_row, 1);
   const org = (await ask('resident', '臓器提供の意思表示カードがほしい')).reply;
   assert.equal(org.qa_id, 'ORG-1');
   assert.equal(org.text, '保健所と市役所の窓口で配布しています。\n詳しくはこちら（https://www.example.jp/ishi/）',

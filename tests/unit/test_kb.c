@@ -233,16 +233,21 @@ int main(void)
 	kb_result_free(r);
 
 	/* Column names of municipalities' published FAQ sheets; other
-	 * columns ignored. */
+	 * columns ignored; a title and a note above the header. */
 	sheet_new(&s);
+	const char *const title[] = {"みどり市 よくある質問一覧（4月1日現在）"};
+	const char *const note[] = {"", "※回答は掲載時点のものです"};
 	const char *const hs[] = {"全国地方公共団体コード", "No.", "分類", "質問内容",
 				  "回答内容", "所管部署", "備考"};
 	const char *const rs[] = {"999999", "17", "ごみ", "粗大ごみの出し方は？",
 				  "申込制です。", "環境課", "memo"};
+	sheet_add_row(s, title, 1);
+	sheet_add_row(s, note, 2);
 	sheet_add_row(s, hs, 7);
 	sheet_add_row(s, rs, 7);
-	CHECK(kb_import(k, "std", s, &o, &rep, &err) == MDG_OK && rep->nadded == 1,
-	      "published-FAQ column names import");
+	CHECK(kb_import(k, "std", s, &o, &rep, &err) == MDG_OK && rep->nadded == 1 &&
+		      rep->header == 3,
+	      "published-FAQ column names import; the header is found below a title");
 	kb_report_free(rep);
 	sheet_free(s);
 	kb_qa *qa = NULL;
