@@ -218,8 +218,9 @@ static void element(out *o, xmlNode *n, int depth)
 		          strncmp(h, "https://", 8) == 0 || strncmp(h, "mailto:", 7) == 0;
 		size_t tl = o->b.len - start;
 		const char *shown = strncmp(h, "mailto:", 7) == 0 ? h + 7 : h;
-		if (web &&
-		    !(tl == strlen(shown) && memcmp(o->b.data + start, shown, tl) == 0)) {
+		int same = tl == strlen(shown) &&
+		           (tl == 0 || memcmp(o->b.data + start, shown, tl) == 0);
+		if (web && shown[0] && !same) {
 			if (tl == 0) {
 				text(o, shown);
 			} else {

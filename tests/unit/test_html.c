@@ -52,6 +52,8 @@ int main(void)
 	         "an empty mail link shows the address");
 	converts("<a href=\"javascript:alert(1)\">開く</a>", "開く",
 	         "a script link keeps only its text");
+	converts("<a href=\"mailto:\"></a><a href=\"\">空</a>", "空",
+	         "links without an address add nothing");
 	converts("A&amp;B&nbsp;商事 &lt;本店&gt; &#12354;", "A&B 商事 <本店> あ",
 	         "character references are decoded");
 	converts("1行目\n2行目&amp;", "1行目\n2行目&",
