@@ -11,6 +11,7 @@
 #include "../nlp/synonyms.h"
 #include "kb_html.h"
 #include "kb_version.h"
+#include "strtab.h"
 
 enum col {
 	COL_ID,
@@ -114,31 +115,52 @@ static size_t id_index_find(const ctx *c, const char *id)
 	return SIZE_MAX;
 }
 
+/* Appends one (row, column, message) to a list of problems or warnings. */
+static mdg_rc note_add(kb_problem **v, size_t *n, size_t line, const char *column,
+		       const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	kb_problem *p = realloc(*v, (*n + 1) * sizeof *p);
+	if (p == NULL)
+		return MDG_ERR_NOMEM;
+	*v = p;
+	p[*n].row = line;
+	p[*n].column = strdup(column ? column : "");
+	p[*n].message = strdup(msg);
+	if (!p[*n].column || !p[*n].message) {
+		free(p[*n].column);
+		free(p[*n].message);
+		return MDG_ERR_NOMEM;
+	}
+	(*n)++;
+	return MDG_OK;
+}
+
+/* A problem stops the import; a warning does not. */
 static mdg_rc problem(kb_report *r, size_t line, const char *column,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static mdg_rc warning(kb_report *r, size_t line, const char *column,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static mdg_rc problem(kb_report *r, size_t line, const char *column,
 		      const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	mdg_rc rc = note_add(&r->problems, &r->nproblems, line, column, fmt, ap);
 	va_end(ap);
-	kb_problem *p = realloc(r->problems, (r->nproblems + 1) * sizeof *p);
-	if (p == NULL)
-		return MDG_ERR_NOMEM;
-	r->problems = p;
-	p[r->nproblems].row = line;
-	p[r->nproblems].column = strdup(column ? column : "");
-	p[r->nproblems].message = strdup(msg);
-	if (!p[r->nproblems].column || !p[r->nproblems].message) {
-		free(p[r->nproblems].column);
-		free(p[r->nproblems].message);
-		return MDG_ERR_NOMEM;
-	}
-	r->nproblems++;
-	return MDG_OK;
+	return rc;
+}
+
+static mdg_rc warning(kb_report *r, size_t line, const char *column,
+		      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mdg_rc rc = note_add(&r->warnings, &r->nwarnings, line, column, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 static mdg_rc push_id(char ***v, size_t *n, const char *id)
@@ -162,6 +184,11 @@ void kb_report_free(kb_report *r)
 		free(r->problems[i].message);
 	}
 	free(r->problems);
+	for (size_t i = 0; i < r->nwarnings; i++) {
+		free(r->warnings[i].column);
+		free(r->warnings[i].message);
+	}
+	free(r->warnings);
 	for (size_t i = 0; i < r->nadded; i++)
 		free(r->added[i]);
 	for (size_t i = 0; i < r->nupdated; i++)
@@ -246,6 +273,33 @@ static size_t header_row(const sheet *s)
 		if (is_header_row(s, i))
 			return i;
 	return 0;
+}
+
+/* Warns of rows asking the same question (after normalisation) as an
+ * earlier row: a message can only ever find one of them. */
+static mdg_rc duplicate_questions(ctx *c)
+{
+	kb_strtab seen = {0};
+	mdg_rc rc = MDG_OK;
+	for (size_t i = 0; i < c->nrows && rc == MDG_OK; i++) {
+		const char *q = c->rows[i].cell[COL_QUESTION];
+		char *norm = NULL;
+		if (q && q[0] && nlp_norm(q, strlen(q), &norm, NULL, NULL) == MDG_OK) {
+			kb_strtab_entry *e = kb_strtab_put(&seen, norm);
+			if (e == NULL)
+				rc = MDG_ERR_NOMEM;
+			else if (e->count == 0)
+				e->count = (int64_t)i + 1;
+			else
+				rc = warning(c->rep, c->rows[i].line, c->headers[COL_QUESTION],
+					     "the same question as row %zu: a message finds "
+					     "only one of them (merge the two or reword one)",
+					     c->rows[e->count - 1].line);
+		}
+		free(norm);
+	}
+	kb_strtab_free(&seen);
+	return rc;
 }
 
 static int flow_id_valid(const char *s)
@@ -397,6 +451,8 @@ static mdg_rc validate(ctx *c, const sheet *s)
 	}
 	if (rc == MDG_OK && c->nrows == 0)
 		rc = problem(r, hline, "", "no Q&A rows below the header");
+	if (rc == MDG_OK && r->nproblems == 0)
+		rc = duplicate_questions(c);
 	r->nrows = c->nrows;
 	return rc;
 }

@@ -29,8 +29,10 @@ typedef struct kb_problem {
 } kb_problem;
 
 typedef struct kb_report {
-	kb_problem *problems;
+	kb_problem *problems; /* stop the import */
 	size_t nproblems;
+	kb_problem *warnings; /* do not (e.g. the same question in two rows) */
+	size_t nwarnings;
 	char **added, **updated, **removed; /* external ids */
 	size_t nadded, nupdated, nremoved;
 	size_t nrows;    /* Q&A rows read */

@@ -476,15 +476,20 @@ static json_t *ids_json(char **v, size_t n)
 	return a;
 }
 
-static json_t *problems_json(const kb_report *rep)
+/* [{row, column, message}] of an import's problems or warnings. */
+static json_t *notes_json(const kb_problem *v, size_t n)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; a && rep && i < rep->nproblems; i++)
-		json_array_append_new(a, json_pack("{s:I, s:s, s:s}", "row",
-		                                   (json_int_t)rep->problems[i].row,
-		                                   "column", rep->problems[i].column,
-		                                   "message", rep->problems[i].message));
+	for (size_t i = 0; a && v && i < n; i++)
+		json_array_append_new(a, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)v[i].row,
+		                                   "column", v[i].column, "message",
+		                                   v[i].message));
 	return a;
+}
+
+static json_t *problems_json(const kb_report *rep)
+{
+	return rep ? notes_json(rep->problems, rep->nproblems) : json_array();
 }
 
 static enum MHD_Result validation_failed(http_req *r, int dry_run, size_t rows,
@@ -574,14 +579,15 @@ enum MHD_Result api_admin_import(http_req *r)
 		        rep->nupdated, rep->nremoved);
 	ret = http_reply_json_steal(
 	    r, MHD_HTTP_OK,
-	    json_pack("{s:b, s:b, s:s, s:I, s:I, s:I, s:I, s:{s:o, s:o, s:o}, s:[]}", "ok",
+	    json_pack("{s:b, s:b, s:s, s:I, s:I, s:I, s:I, s:{s:o, s:o, s:o}, s:[], s:o}", "ok",
 	              1, "dry_run", dry_run, "bot", bot.name, "rows", (json_int_t)rep->nrows,
 	              "version", (json_int_t)rep->version, "header_row",
 	              (json_int_t)rep->header, "html_cells", (json_int_t)rep->nhtml,
 	              "changes", "added",
 	              ids_json(rep->added, rep->nadded), "updated",
 	              ids_json(rep->updated, rep->nupdated), "removed",
-	              ids_json(rep->removed, rep->nremoved), "problems"));
+	              ids_json(rep->removed, rep->nremoved), "problems", "warnings",
+	              notes_json(rep->warnings, rep->nwarnings)));
 out:
 	if (rc != MDG_OK)
 		ret = http_reply_rc(r, rc, err);

@@ -127,6 +127,9 @@ int cmd_import(int argc, char **argv)
 			printf("%zu cell(s) held HTML markup (<br>, <p>, <a href>, &amp;): "
 			       "imported as plain text\n",
 			       rep->nhtml);
+		for (size_t i = 0; i < rep->nwarnings; i++)
+			fprintf(stderr, "%s:%zu:%s: warning: %s\n", file, rep->warnings[i].row,
+				rep->warnings[i].column, rep->warnings[i].message);
 	}
 	kb_report_free(rep);
 	free(err);

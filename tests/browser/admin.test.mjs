@@ -97,6 +97,22 @@ test('log in, dry-run an upload with an error, fix and upload, the widget answer
   assert.equal(await page.getByRole('button', { name: 'この内容で反映する' }).isVisible(), false);
   await shot(page, 'admin-02-dry-run-error');
 
+  // A sheet as published: a title above the header, an HTML answer, a
+  // question asked twice. It can be imported; the preview says what it read.
+  const published = Buffer.from(['よくある質問一覧（テスト県）', ...BASE,
+    `DRN-01,${NEW_Q},"<p>${NEW_A}</p>",,,,,,,`, `DRN-02,${NEW_Q},別の回答です。,,,,,,,`].join('\r\n') + '\r\n');
+  await file.setInputFiles({ name: 'faq.csv', mimeType: 'text/csv', buffer: published });
+  await page.getByRole('button', { name: '内容を確認（まだ反映しません）' }).click();
+  await page.locator('#preview').getByText('問題はありません').waitFor();
+  const notes = await page.locator('#preview').innerText();
+  assert.match(notes, /見出しは2行目として読みました/);
+  assert.match(notes, /HTMLのタグを含むセルが1件/);
+  assert.match(notes, /1件の注意/);
+  assert.deepEqual(await page.locator('#preview table tbody tr').first().locator('td').allInnerTexts(),
+    ['14行目', '質問', '同じ質問が13行目にもあります。チャットではどちらか一方しか見つかりません（1つにまとめるか、言い回しを変えてください）。' +
+      '\nthe same question as row 13: a message finds only one of them (merge the two or reword one)']);
+  await shot(page, 'admin-02b-dry-run-notes');
+
   // 2. Fixed: the preview lists the change, then it is applied.
   await file.setInputFiles({ name: 'faq.csv', mimeType: 'text/csv', buffer: csv(NEW_A) });
   await page.getByRole('button', { name: '内容を確認（まだ反映しません）' }).click();

@@ -255,6 +255,25 @@ test('uploads: no token is refused before the body is read, over admin.max_uploa
   assert.equal(await activeVersion('resident'), before_);
 });
 
+test('warnings do not stop an import: a repeated question is named with both rows, as the CLI does', async () => {
+  const before_ = await activeVersion('resident');
+  const lines = ['タイトル：よくある質問', 'ID,質問,回答', 'W-1,粗大ごみの出し方は？,電話で申し込みます。',
+    'W-2,住民税の納め方は？,納付書で納めます。', 'W-3,粗大ごみの出し方は?,インターネットでも申し込めます。'];
+  const data = Buffer.from(lines.join('\r\n') + '\r\n');
+  const r = await upload('resident', data, { type: 'text/csv', query: '?dry_run=1' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.header_row, 2);
+  assert.deepEqual(r.json.warnings.map((w) => [w.row, w.column]), [[5, '質問']]);
+  assert.match(r.json.warnings[0].message, /same question as row 3/);
+  assert.equal(await activeVersion('resident'), before_, 'a dry run changes nothing');
+  const file = path.join(dir, 'warn.csv');
+  writeFileSync(file, data);
+  const c = spawnSync(BIN, ['import', '--db', db, '--bot', 'resident', '--dry-run', file], { encoding: 'utf8' });
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(c.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:質問: warning: the same question as row 3`));
+  assert.match(c.stdout, /header on row 2/);
+});
+
 test('dry run reports every kind of problem with row and column, as the CLI does, and changes nothing', async () => {
   const before_ = await activeVersion('resident');
   const long = 'あ'.repeat(10001);

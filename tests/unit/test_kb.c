@@ -259,6 +259,27 @@ int main(void)
 	      "No./分類/質問内容/回答内容/所管部署 map to id/category/question/answer/department");
 	kb_qa_free(qa);
 
+	/* The same question in two rows (after normalisation) is a warning:
+	 * the import goes ahead, naming both rows. */
+	{
+		static const char *const dup[][10] = {
+			{"D-1", "粗大ごみの出し方は？", "電話で申し込みます。", "", "", "", "", "", "", ""},
+			{"D-2", "住民税の納め方は？", "納付書で納めます。", "", "", "", "", "", "", ""},
+			{"D-3", "粗大ごみの出し方は?", "インターネットでも申し込めます。", "", "", "",
+			 "", "", "", ""},
+		};
+		sheet *ds_ = make_sheet(3, dup);
+		kb_report *dr = NULL;
+		kb_import_opts dopt = {0};
+		CHECK(kb_import(k, "dupq", ds_, &dopt, &dr, NULL) == MDG_OK && dr->nadded == 3 &&
+			      dr->nwarnings == 1 && dr->warnings[0].row == 4 &&
+			      strcmp(dr->warnings[0].column, "question") == 0 &&
+			      strstr(dr->warnings[0].message, "row 2") != NULL,
+		      "a repeated question is a warning naming both rows; the import goes ahead");
+		kb_report_free(dr);
+		sheet_free(ds_);
+	}
+
 	/* Answers exported from a web CMS arrive as HTML: imported as text, so
 	 * the chat shows no tags and the index has no "href" or "br". */
 	{

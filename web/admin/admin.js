@@ -206,7 +206,8 @@
     [/^no Q&A rows below the header$/, function () { return '見出しの下にQ&Aの行がありません。'; }],
     [/^the file is empty/, function () { return 'ファイルが空です。'; }],
     [/^too many rows/, function () { return '行が多すぎます。'; }],
-    [/^header in column (\d+) is not valid text/, function (m) { return m[1] + '列目の見出しが文字化けしています。'; }]
+    [/^header in column (\d+) is not valid text/, function (m) { return m[1] + '列目の見出しが文字化けしています。'; }],
+    [/^the same question as row (\d+)/, function (m) { return '同じ質問が' + m[1] + '行目にもあります。チャットではどちらか一方しか見つかりません（1つにまとめるか、言い回しを変えてください）。'; }]
   ];
 
   function japanese(msg) {
@@ -217,7 +218,7 @@
     return null;
   }
 
-  function problemTable(problems, flow) {
+  function problemTable(problems, flow, noun) {
     var head = flow ? ['ファイル', '行', '場所', '内容'] : ['行', '列', '内容'];
     var tbody = el('tbody');
     problems.forEach(function (p) {
@@ -230,7 +231,7 @@
       tbody.appendChild(el('tr', null, cells));
     });
     return el('table', { 'class': 'table table--problems' }, [
-      el('caption', null, problems.length + '件の問題'),
+      el('caption', null, problems.length + '件の' + (noun || '問題')),
       el('thead', null, el('tr', null, head.map(function (h) { return el('th', { scope: 'col' }, h); }))),
       tbody
     ]);
@@ -248,10 +249,14 @@
   function changesView(j, applied) {
     var c = j.changes;
     var none = !c.added.length && !c.updated.length && !c.removed.length;
+    var warnings = j.warnings || [];
     return el('div', { 'class': 'msg ' + (applied ? 'msg--ok' : 'msg--info') }, [
       el('p', { 'class': 'lead' }, applied
         ? '反映しました。Q&A ' + fmtNum(j.rows) + '件（版 ' + j.version + '）がチャットで使われています。'
         : '問題はありません。Q&A ' + fmtNum(j.rows) + '件。' + (none ? '内容は今と同じです。' : '反映すると次のように変わります。')),
+      j.header_row > 1 ? el('p', { 'class': 'note' }, '見出しは' + j.header_row + '行目として読みました（それより上の行は読み飛ばしています）。') : null,
+      j.html_cells > 0 ? el('p', { 'class': 'note' }, 'HTMLのタグを含むセルが' + fmtNum(j.html_cells) + '件あり、画面に見える文字だけにして取り込みます。') : null,
+      warnings.length ? problemTable(warnings, false, '注意（取り込みはできます）') : null,
       idList('追加', c.added, 'changes--added'),
       idList('更新', c.updated, 'changes--updated'),
       idList('削除', c.removed, 'changes--removed')
