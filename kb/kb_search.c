@@ -32,7 +32,7 @@
 #define KANA_RUN_MIN 3     /* hiragana run length worth reading-matching */
 #define KANA_RUN_MAX 48
 #define READING_MAX 12     /* longest reading piece, in characters */
-#define READING_TERMS 4    /* terms kept per reading */
+#define SET_TERMS 4        /* terms kept per reading or spelling */
 
 /* Field weights for candidate scoring (mdg_score): question, alt,
  * keywords, category, answer. */
@@ -96,11 +96,19 @@ typedef struct syn_phrase {
 	char *whole; /* set: matches only where the message has this text */
 } syn_phrase;
 
-/* The terms a reading spells, as the readings table lists them. */
-typedef struct reading_set {
-	char *t[READING_TERMS];
+/* Terms of the knowledge base filed under one key: a reading (as the
+ * readings table lists them) or an okurigana-free spelling. */
+typedef struct term_set {
+	char *t[SET_TERMS];
 	int n;
-} reading_set;
+} term_set;
+
+/* key -> 1 + index into sets. */
+typedef struct term_index {
+	kb_strtab keys;
+	term_set *sets;
+	size_t n;
+} term_index;
 
 typedef struct search_cache {
 	int64_t version;
@@ -111,12 +119,49 @@ typedef struct search_cache {
 	sqlite3_stmt *topk; /* mdg_topk over fts_<version> */
 	sqlite3_stmt *rows; /* the candidates' Q&A rows */
 	/* The version's vocabulary in memory (looked up for every term and
-	 * every kana substring of a message): term -> df, and reading ->
-	 * 1 + index into rsets. */
-	kb_strtab df, readings;
-	reading_set *rsets;
-	size_t nrsets;
+	 * every kana substring of a message): term -> df, reading -> terms,
+	 * and okurigana-free spelling -> the terms written with kana. */
+	kb_strtab df;
+	term_index readings, variants;
 } search_cache;
+
+static void index_free(term_index *x)
+{
+	kb_strtab_free(&x->keys);
+	for (size_t i = 0; i < x->n; i++)
+		for (int j = 0; j < x->sets[i].n; j++)
+			free(x->sets[i].t[j]);
+	free(x->sets);
+}
+
+/* Adds term to key's set (the first SET_TERMS added). */
+static mdg_rc index_add(term_index *x, const char *key, const char *term)
+{
+	kb_strtab_entry *e = kb_strtab_put(&x->keys, key);
+	if (e == NULL)
+		return MDG_ERR_NOMEM;
+	if (e->count == 0) {
+		if ((x->n & (x->n - 1)) == 0) { /* grow at powers of two */
+			term_set *v = realloc(x->sets, (x->n ? 2 * x->n : 64) * sizeof *v);
+			if (v == NULL)
+				return MDG_ERR_NOMEM;
+			x->sets = v;
+		}
+		memset(&x->sets[x->n], 0, sizeof *x->sets);
+		e->count = (int64_t)++x->n;
+	}
+	term_set *r = &x->sets[e->count - 1];
+	if (r->n < SET_TERMS && (r->t[r->n] = strdup(term)) != NULL)
+		r->n++;
+	return MDG_OK;
+}
+
+/* key's set, or NULL. */
+static const term_set *index_get(const term_index *x, const char *key)
+{
+	const kb_strtab_entry *e = kb_strtab_find(&x->keys, key);
+	return e ? &x->sets[e->count - 1] : NULL;
+}
 
 static void cache_free(void *p)
 {
@@ -124,11 +169,8 @@ static void cache_free(void *p)
 	if (c == NULL)
 		return;
 	kb_strtab_free(&c->df);
-	kb_strtab_free(&c->readings);
-	for (size_t i = 0; i < c->nrsets; i++)
-		for (int j = 0; j < c->rsets[i].n; j++)
-			free(c->rsets[i].t[j]);
-	free(c->rsets);
+	index_free(&c->readings);
+	index_free(&c->variants);
 	for (size_t i = 0; i < c->nphr; i++) {
 		for (int j = 0; j < c->phr[i].nterms; j++)
 			free(c->phr[i].terms[j]);
@@ -218,29 +260,6 @@ mdg_rc kb_search_cache_results(kb *k, size_t entries)
 
 static mdg_rc cache_build(kb *k, int64_t version, search_cache **out, char **err);
 
-/* Adds term to reading's set (the first READING_TERMS, in table order). */
-static mdg_rc add_reading(search_cache *c, const char *reading, const char *term)
-{
-	kb_strtab_entry *e = kb_strtab_put(&c->readings, reading);
-	if (e == NULL)
-		return MDG_ERR_NOMEM;
-	if (e->count == 0) {
-		if ((c->nrsets & (c->nrsets - 1)) == 0) { /* grow at powers of two */
-			reading_set *v = realloc(c->rsets, (c->nrsets ? 2 * c->nrsets : 64) *
-								   sizeof *v);
-			if (v == NULL)
-				return MDG_ERR_NOMEM;
-			c->rsets = v;
-		}
-		memset(&c->rsets[c->nrsets], 0, sizeof *c->rsets);
-		e->count = (int64_t)++c->nrsets;
-	}
-	reading_set *r = &c->rsets[e->count - 1];
-	if (r->n < READING_TERMS && (r->t[r->n] = strdup(term)) != NULL)
-		r->n++;
-	return MDG_OK;
-}
-
 /* Reads the version's terms and readings into c. */
 static mdg_rc load_vocab(kb *k, search_cache *c, char **err)
 {
@@ -250,12 +269,16 @@ static mdg_rc load_vocab(kb *k, search_cache *c, char **err)
 	sqlite3_bind_int64(st, 1, c->version);
 	mdg_rc rc = MDG_OK;
 	while (rc == MDG_OK && sqlite3_step(st) == SQLITE_ROW) {
-		kb_strtab_entry *e =
-			kb_strtab_put(&c->df, (const char *)sqlite3_column_text(st, 0));
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		kb_strtab_entry *e = kb_strtab_put(&c->df, t);
 		if (e == NULL)
 			rc = MDG_ERR_NOMEM;
 		else
 			e->count = sqlite3_column_int64(st, 1);
+		char key[128];
+		size_t n = nlp_okurigana_key(t, strlen(t), key, sizeof key);
+		if (rc == MDG_OK && n > 0 && strcmp(key, t) != 0)
+			rc = index_add(&c->variants, key, t);
 	}
 	sqlite3_reset(st);
 	if (rc != MDG_OK)
@@ -268,8 +291,8 @@ static mdg_rc load_vocab(kb *k, search_cache *c, char **err)
 		return MDG_ERR_DB;
 	sqlite3_bind_int64(st, 1, c->version);
 	while (rc == MDG_OK && sqlite3_step(st) == SQLITE_ROW)
-		rc = add_reading(c, (const char *)sqlite3_column_text(st, 0),
-				 (const char *)sqlite3_column_text(st, 1));
+		rc = index_add(&c->readings, (const char *)sqlite3_column_text(st, 0),
+			       (const char *)sqlite3_column_text(st, 1));
 	sqlite3_reset(st);
 	return rc;
 }
@@ -536,10 +559,9 @@ static int reading_terms(query *q, const char *kata, size_t n, char out[][64],
 		return 0;
 	memcpy(key, kata, n);
 	key[n] = '\0';
-	const kb_strtab_entry *e = kb_strtab_find(&q->cache->readings, key);
-	if (e == NULL)
+	const term_set *r = index_get(&q->cache->readings, key);
+	if (r == NULL)
 		return 0;
-	const reading_set *r = &q->cache->rsets[e->count - 1];
 	int cnt = 0;
 	for (int i = 0; cnt < max && i < r->n; i++)
 		if (hiragana_only(r->t[i]) == kana)
@@ -564,8 +586,8 @@ static int is_kana_grammar(const char *kata, size_t n)
 /* Whether every term read kata[0..n) is one kanji. */
 static int single_kanji_piece(query *q, const char *kata, size_t n)
 {
-	char t[READING_TERMS][64];
-	int nt = reading_terms(q, kata, n, t, READING_TERMS, 0);
+	char t[SET_TERMS][64];
+	int nt = reading_terms(q, kata, n, t, SET_TERMS, 0);
 	for (int a = 0; a < nt; a++) {
 		uint32_t cp;
 		size_t l = nlp_utf8_decode(t[a], &cp);
@@ -811,6 +833,53 @@ static int whole_around(const query *q, const char *w, const token *t)
 	return 0;
 }
 
+/* The spellings of term the knowledge base may use: term itself, then
+ * those told apart from it only by okurigana (申し込み, 申込み, 申込;
+ * 取消し, 取り消す), the kanji-only one (known or not) first. Official
+ * texts and residents rarely agree on them, and no word list holds them
+ * all. Returns how many (at least 1); out[i] point into term, key or the
+ * version's vocabulary. */
+#define SPELLINGS (SET_TERMS + 2)
+static int spellings(const query *q, const char *term, char key[128],
+		     const char *out[SPELLINGS])
+{
+	int n = 0;
+	out[n++] = term;
+	if (nlp_okurigana_key(term, strlen(term), key, 128) == 0)
+		return n;
+	if (strcmp(key, term) != 0)
+		out[n++] = key;
+	const term_set *v = index_get(&q->cache->variants, key);
+	for (int i = 0; v && i < v->n; i++)
+		if (strcmp(v->t[i], term) != 0)
+			out[n++] = v->t[i];
+	return n;
+}
+
+/* The synonym phrase starting at token s, if any; a phrase's first word
+ * may be written with other okurigana than the message's. */
+static syn_phrase *phrase_at(query *q, int s)
+{
+	search_cache *c = q->cache;
+	char key[128];
+	const char *sp[SPELLINGS];
+	int nsp = spellings(q, q->tok[s].term, key, sp);
+	for (int k = 0; k < nsp; k++) {
+		for (size_t p = phrase_lower_bound(c, sp[k]);
+		     p < c->nphr && strcmp(c->phr[p].terms[0], sp[k]) == 0; p++) {
+			int ok = s + c->phr[p].nterms <= q->ntok;
+			if (ok && c->phr[p].whole)
+				ok = whole_around(q, c->phr[p].whole, &q->tok[s]);
+			for (int j = 1; j < c->phr[p].nterms && ok; j++)
+				ok = q->tok[s + j].concept < 0 &&
+				     strcmp(q->tok[s + j].term, c->phr[p].terms[j]) == 0;
+			if (ok)
+				return &c->phr[p];
+		}
+	}
+	return NULL;
+}
+
 /* Turns tokens into concepts, merging synonym phrases. */
 static mdg_rc build_concepts(query *q)
 {
@@ -819,19 +888,7 @@ static mdg_rc build_concepts(query *q)
 	for (int s = 0; s < q->ntok; s++) {
 		if (q->tok[s].concept >= 0)
 			continue;
-		syn_phrase *ph = NULL;
-		for (size_t p = phrase_lower_bound(c, q->tok[s].term);
-		     p < c->nphr && !ph && strcmp(c->phr[p].terms[0], q->tok[s].term) == 0;
-		     p++) {
-			int ok = s + c->phr[p].nterms <= q->ntok;
-			if (ok && c->phr[p].whole)
-				ok = whole_around(q, c->phr[p].whole, &q->tok[s]);
-			for (int j = 1; j < c->phr[p].nterms && ok; j++)
-				ok = q->tok[s + j].concept < 0 &&
-				     strcmp(q->tok[s + j].term, c->phr[p].terms[j]) == 0;
-			if (ok)
-				ph = &c->phr[p];
-		}
+		syn_phrase *ph = phrase_at(q, s);
 		if (ph == NULL || q->ncon >= MAX_CONCEPTS)
 			continue;
 		/* Two phrases of one group in a message (手数料 … いくら) are
@@ -891,7 +948,7 @@ static mdg_rc build_concepts(query *q)
 			continue;
 		int dup = -1;
 		for (int j = 0; j < q->ncon && dup < 0; j++)
-			if (q->con[j].nalts == 1 && q->con[j].nterms[0] == 1 &&
+			if (!q->con[j].synonym && q->con[j].nterms[0] == 1 &&
 			    q->con[j].terms[0][0] == id)
 				dup = j;
 		if (dup >= 0) {
@@ -903,6 +960,13 @@ static mdg_rc build_concepts(query *q)
 		cn->nalts = 1;
 		cn->nterms[0] = 1;
 		cn->terms[0][0] = id;
+		char key[128];
+		const char *sp[SPELLINGS];
+		int nsp = spellings(q, q->tok[i].term, key, sp);
+		for (int k = 1; k < nsp && cn->nalts < MAX_ALTS; k++) {
+			cn->terms[cn->nalts][0] = term_id(q, sp[k]);
+			cn->nterms[cn->nalts++] = 1;
+		}
 		q->tok[i].concept = q->ncon++;
 	}
 	for (int i = 0; i < q->ntok; i++)

@@ -105,6 +105,51 @@ int nlp_is_kana(uint32_t cp)
 	       cp == 0x30FE;
 }
 
+static int is_kanji(uint32_t cp)
+{
+	return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+	       (cp >= 0xF900 && cp <= 0xFAFF) || cp == 0x3005; /* 々 */
+}
+
+size_t nlp_okurigana_key(const char *w, size_t n, char *out, size_t cap)
+{
+	size_t len = 0, kanji = 0, run = 0, runat = 0;
+	for (size_t i = 0; i <= n;) {
+		uint32_t cp = 0;
+		size_t k = i < n ? nlp_utf8_decode(w + i, &cp) : 1;
+		if (i < n && cp >= 0x3041 && cp <= 0x3096) {
+			if (run++ == 0)
+				runat = i;
+			i += k;
+			continue;
+		}
+		/* A kana run ends: okurigana are one or two kana (申し, 問い合わせ,
+		 * 受け付ける); longer runs are words of their own (地域おこし,
+		 * 組み合わせる), a leading run only the honorific お/ご, and a
+		 * negation (許可ない, 燃えない) is another word. */
+		if (run > 2 || (run > 0 && runat == 0 && kanji == 0 &&
+				(run > 1 || (memcmp(w, "お", 3) && memcmp(w, "ご", 3)))))
+			return 0;
+		if (i == n && run == 2 && memcmp(w + runat, "ない", 6) == 0)
+			return 0;
+		run = 0;
+		if (i == n)
+			break;
+		if (!is_kanji(cp))
+			return 0;
+		if (len + k >= cap)
+			return 0;
+		memcpy(out + len, w + i, k);
+		len += k;
+		kanji++;
+		i += k;
+	}
+	if (kanji < 2)
+		return 0;
+	out[len] = '\0';
+	return len;
+}
+
 /* Half-width katakana U+FF61..U+FF9F to full-width, indexed from U+FF61. */
 static const uint16_t halfkana[] = {
 	0x3002, 0x300C, 0x300D, 0x3001, 0x30FB, 0x30F2, 0x30A1, 0x30A3, 0x30A5,

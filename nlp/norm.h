@@ -38,4 +38,13 @@ mdg_rc nlp_to_katakana(const char *s, size_t n, char **out);
 /* 1 if cp is hiragana, katakana or the long-vowel mark. */
 int nlp_is_kana(uint32_t cp);
 
+/* The okurigana-free spelling of a word written in kanji and hiragana: its
+ * kanji in order (申し込み, 申込み, 申込, 申し込む -> 申込; 取り消し -> 取消),
+ * the key under which official and everyday spellings of one word meet.
+ * Writes it NUL-terminated to out[0..cap) and returns its length; 0 when
+ * w[0..n) has any other kind of character, fewer than two kanji, or the
+ * key does not fit (a single kanji with kana is too often another word:
+ * 入る, 入れる). */
+size_t nlp_okurigana_key(const char *w, size_t n, char *out, size_t cap);
+
 #endif

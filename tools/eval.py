@@ -99,13 +99,14 @@ def metrics(queries, runs):
     }
 
 
-def run_madoguchi(binary, kb, queries, dicdir, tmp):
+def run_madoguchi(binary, kb, queries, dicdir, tmp, synonyms=True):
     db = os.path.join(tmp, "eval.db")
     env = dict(os.environ)
     cmd = [binary, "import", "--db", db, "--bot", "eval", kb]
     if dicdir:
-        cmd[2:2] = []
         cmd += ["--dicdir", dicdir]
+    if not synonyms:
+        cmd += ["--no-synonyms"]
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
     p = subprocess.run([binary, "search", "--db", db, "--bot", "eval", "--top",
                         "10", "--jsonl"], input="\n".join(q for q, _ in queries) + "\n",
@@ -130,6 +131,8 @@ def main():
     ap.add_argument("--json", help="write results to this file")
     ap.add_argument("--kana", action="store_true",
                     help="type the queries' kanji words in hiragana first")
+    ap.add_argument("--no-synonyms", action="store_true",
+                    help="import without the synonym dictionary")
     a = ap.parse_args()
     kb = os.path.join(a.data, "kb.tsv")
     queries = read_queries(os.path.join(a.data, "dev-queries.tsv"))
@@ -139,7 +142,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for d in a.dicdir or [None]:
             name = "madoguchi" + (f" ({os.path.basename(d)})" if d else "")
-            runs = run_madoguchi(a.bin, kb, queries, d, tmp)
+            runs = run_madoguchi(a.bin, kb, queries, d, tmp, not a.no_synonyms)
             results[name] = metrics(queries, runs)
             os.remove(os.path.join(tmp, "eval.db"))
             if a.failures:

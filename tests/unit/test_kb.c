@@ -529,6 +529,32 @@ int main(void)
 		}
 	}
 
+	/* Spellings told apart by okurigana only are one word: the message's
+	 * 払い戻し finds the question's 払戻し, 申し込み the 申込 of a synonym
+	 * group written with the other spelling. */
+	{
+		char syn[] = "/tmp/mdg-test-syn-XXXXXX";
+		write_synonyms(syn, "- [申込, エントリー]\n");
+		static const char *const okuri[][10] = {
+			{"O-1", "使用料の払戻しを受けられますか。", "施設の都合で中止の場合は全額返します。",
+			 "", "施設", "", "", "", "", ""},
+			{"O-2", "施設の使用料はいくらですか。", "1時間500円です。", "", "施設", "",
+			 "", "", "", ""},
+			{"O-3", "講座へのエントリーの方法は？", "窓口で受け付けます。", "", "講座",
+			 "", "", "", "", ""},
+		};
+		import_rows(k, "okuri", 3, okuri, syn);
+		unlink(syn);
+		kb_result *g = search_bot(k, "okuri", "使用料の払い戻し");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "O-1") == 0,
+		      "払い戻し finds 払戻し");
+		kb_result_free(g);
+		g = search_bot(k, "okuri", "申し込みたい");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "O-3") == 0,
+		      "申し込み stands for the group written as 申込");
+		kb_result_free(g);
+	}
+
 	/* A synonym phrase reduced to one short term (持っていくもの is 持つ)
 	 * stands for its group only where the message has the whole phrase. */
 	{

@@ -118,5 +118,23 @@ int main(void)
 	      "katakana conversion");
 	CHECK_STR(k, "ジドウシャゼイ", "hiragana to katakana");
 	free(k);
+
+	/* Okurigana variants meet under one key; other words do not. */
+	static const char *const keys[][2] = {
+		{"申し込み", "申込"}, {"申込み", "申込"},     {"申込", "申込"},
+		{"申し込む", "申込"}, {"引っ越し", "引越"},   {"問い合わせ", "問合"},
+		{"受け付ける", "受付"}, {"お受け取り", "受取"}, {"取り消す", "取消"},
+		{"地域おこし", ""},   {"組み合わせる", ""},   {"許可ない", ""},
+		{"取り消せない", ""}, {"入る", ""},           {"ひとり暮らし", ""},
+		{"パスワード", ""},   {"自動車税", "自動車税"}, {"PC設定", ""}};
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		char key[128] = "";
+		size_t n = nlp_okurigana_key(keys[i][0], strlen(keys[i][0]), key, sizeof key);
+		CHECK(n == strlen(keys[i][1]) && strcmp(n ? key : "", keys[i][1]) == 0,
+		      keys[i][0]);
+	}
+	char tiny[4];
+	CHECK(nlp_okurigana_key("申し込み", strlen("申し込み"), tiny, sizeof tiny) == 0,
+	      "a key that does not fit is none");
 	return tap_done();
 }
