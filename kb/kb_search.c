@@ -431,6 +431,7 @@ typedef struct token {
 	size_t start, end;
 	int concept; /* concept index once assigned, -1 before */
 	int predicate; /* a verb or adjective (nlp_term.predicate) */
+	int part[2];   /* a word IPADIC split (join_split_words): its pieces' term ids */
 } token;
 
 typedef struct concept {
@@ -527,6 +528,7 @@ static int add_token(void *p, const nlp_term *t)
 	w->end = t->end;
 	w->concept = -1;
 	w->predicate = t->predicate;
+	w->part[0] = w->part[1] = -1;
 	q->ntok++;
 	return 0;
 }
@@ -756,6 +758,7 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 				t->start = start + off[i];
 				t->end = start + off[j];
 				t->predicate = 0; /* not known: counts as a subject */
+				t->part[0] = t->part[1] = -1;
 				t->concept = c->nalts > 1 ? q->ncon++ : -1;
 				if (t->term == NULL) {
 					rc = MDG_ERR_NOMEM;
@@ -880,10 +883,72 @@ static syn_phrase *phrase_at(query *q, int s)
 	return NULL;
 }
 
+/* Whether the knowledge base or its synonyms have a word whose
+ * okurigana-free spelling is key. */
+static int key_known(const query *q, const char *key)
+{
+	const search_cache *c = q->cache;
+	size_t p = phrase_lower_bound(c, key);
+	return kb_strtab_get(&c->df, key) > 0 || index_get(&c->variants, key) ||
+	       (p < c->nphr && strcmp(c->phr[p].terms[0], key) == 0);
+}
+
+static int starts_kanji(const char *s)
+{
+	uint32_t cp = 0;
+	if (*s)
+		nlp_utf8_decode(s, &cp);
+	return cp >= 0x3400 && cp <= 0x9FFF && !nlp_is_kana(cp);
+}
+
+static int one_kanji(const char *s)
+{
+	uint32_t cp = 0;
+	return *s && starts_kanji(s) && s[nlp_utf8_decode(s, &cp)] == '\0';
+}
+
+/* IPADIC splits some okurigana spellings into a kanji and a suffix
+ * (申込み -> 申 + 込み, 引落し -> 引 + 落し): a single kanji followed by a
+ * piece starting with a kanji that together spell a known word with
+ * okurigana are taken as that word. */
+static mdg_rc join_split_words(query *q)
+{
+	for (int i = 0; i + 1 < q->ntok; i++) {
+		token *x = &q->tok[i], *y = &q->tok[i + 1];
+		if (x->end != y->start || x->predicate || !one_kanji(x->term) ||
+		    !starts_kanji(y->term))
+			continue;
+		char w[128], key[128];
+		int n = snprintf(w, sizeof w, "%s%s", x->term, y->term);
+		if (n <= 0 || (size_t)n >= sizeof w ||
+		    nlp_okurigana_key(w, (size_t)n, key, sizeof key) == 0 ||
+		    strcmp(key, w) == 0 || !key_known(q, key))
+			continue;
+		char *t = strdup(w);
+		x->part[0] = term_id(q, x->term);
+		x->part[1] = term_id(q, y->term);
+		if (t == NULL || x->part[0] < 0 || x->part[1] < 0) {
+			free(t);
+			return MDG_ERR_NOMEM;
+		}
+		free(x->term);
+		free(y->term);
+		x->term = t;
+		x->end = y->end;
+		x->predicate = y->predicate;
+		memmove(y, y + 1, (size_t)(q->ntok - i - 2) * sizeof *y);
+		q->ntok--;
+	}
+	return MDG_OK;
+}
+
 /* Turns tokens into concepts, merging synonym phrases. */
 static mdg_rc build_concepts(query *q)
 {
 	qsort(q->tok, (size_t)q->ntok, sizeof *q->tok, tok_cmp);
+	mdg_rc rc = join_split_words(q);
+	if (rc != MDG_OK)
+		return rc;
 	search_cache *c = q->cache;
 	for (int s = 0; s < q->ntok; s++) {
 		if (q->tok[s].concept >= 0)
@@ -972,6 +1037,15 @@ static mdg_rc build_concepts(query *q)
 	for (int i = 0; i < q->ntok; i++)
 		if (q->tok[i].concept >= 0 && !q->tok[i].predicate && !is_unit(q->tok[i].term))
 			q->con[q->tok[i].concept].noun = 1;
+	/* A joined word still matches the texts IPADIC split the same way. */
+	for (int i = 0; i < q->ntok; i++) {
+		concept *cn = q->tok[i].concept >= 0 ? &q->con[q->tok[i].concept] : NULL;
+		if (cn == NULL || q->tok[i].part[0] < 0 || cn->nalts >= MAX_ALTS)
+			continue;
+		cn->terms[cn->nalts][0] = q->tok[i].part[0];
+		cn->terms[cn->nalts][1] = q->tok[i].part[1];
+		cn->nterms[cn->nalts++] = 2;
+	}
 	/* A term id of -1 (allocation failure) would be unsafe later. */
 	for (int i = 0; i < q->ncon; i++)
 		for (int a = 0; a < q->con[i].nalts; a++)

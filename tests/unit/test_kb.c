@@ -553,6 +553,11 @@ int main(void)
 		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "O-3") == 0,
 		      "申し込み stands for the group written as 申込");
 		kb_result_free(g);
+		/* IPADIC reads 「申込みは」 as 申 + 込み: the pieces are the word. */
+		g = search_bot(k, "okuri", "申込みはどこで");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "O-3") == 0,
+		      "申込み split by IPADIC is still 申込");
+		kb_result_free(g);
 	}
 
 	/* A synonym phrase reduced to one short term (持っていくもの is 持つ)
