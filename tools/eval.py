@@ -99,7 +99,7 @@ def metrics(queries, runs):
     }
 
 
-def run_madoguchi(binary, kb, queries, dicdir, tmp, synonyms=True):
+def run_madoguchi(binary, kb, queries, dicdir, tmp, synonyms=True, synfile=None):
     db = os.path.join(tmp, "eval.db")
     env = dict(os.environ)
     cmd = [binary, "import", "--db", db, "--bot", "eval", kb]
@@ -107,6 +107,8 @@ def run_madoguchi(binary, kb, queries, dicdir, tmp, synonyms=True):
         cmd += ["--dicdir", dicdir]
     if not synonyms:
         cmd += ["--no-synonyms"]
+    elif synfile:
+        cmd += ["--synonyms", synfile]
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
     p = subprocess.run([binary, "search", "--db", db, "--bot", "eval", "--top",
                         "10", "--jsonl"], input="\n".join(q for q, _ in queries) + "\n",
@@ -133,6 +135,7 @@ def main():
                     help="type the queries' kanji words in hiragana first")
     ap.add_argument("--no-synonyms", action="store_true",
                     help="import without the synonym dictionary")
+    ap.add_argument("--synonyms", help="import with this synonym dictionary instead")
     a = ap.parse_args()
     kb = os.path.join(a.data, "kb.tsv")
     queries = read_queries(os.path.join(a.data, "dev-queries.tsv"))
@@ -142,7 +145,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for d in a.dicdir or [None]:
             name = "madoguchi" + (f" ({os.path.basename(d)})" if d else "")
-            runs = run_madoguchi(a.bin, kb, queries, d, tmp, not a.no_synonyms)
+            runs = run_madoguchi(a.bin, kb, queries, d, tmp, not a.no_synonyms, a.synonyms)
             results[name] = metrics(queries, runs)
             os.remove(os.path.join(tmp, "eval.db"))
             if a.failures:
