@@ -593,7 +593,7 @@ static int single_kanji_piece(query *q, const char *kata, size_t n)
 	for (int a = 0; a < nt; a++) {
 		uint32_t cp;
 		size_t l = nlp_utf8_decode(t[a], &cp);
-		if (t[a][l] != '\0' || cp < 0x3400 || cp > 0x9FFF)
+		if (t[a][l] != '\0' || !nlp_is_kanji(cp))
 			return 0;
 	}
 	return nt > 0;
@@ -797,8 +797,7 @@ static mdg_rc find_kana_runs(query *q)
 		}
 		/* Kanji, katakana, letters and digits write words; a hiragana
 		 * run right after one continues it. */
-		after_word = !hira && ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
-				       (cp >= 0x30A1 && cp <= 0x30FC) || cp == 0x3005 ||
+		after_word = !hira && (nlp_is_kanji(cp) || (cp >= 0x30A1 && cp <= 0x30FC) ||
 				       (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z'));
 		i += len;
 	}
@@ -898,7 +897,7 @@ static int starts_kanji(const char *s)
 	uint32_t cp = 0;
 	if (*s)
 		nlp_utf8_decode(s, &cp);
-	return cp >= 0x3400 && cp <= 0x9FFF && !nlp_is_kana(cp);
+	return nlp_is_kanji(cp);
 }
 
 static int one_kanji(const char *s)
@@ -915,8 +914,8 @@ static mdg_rc join_split_words(query *q)
 {
 	for (int i = 0; i + 1 < q->ntok; i++) {
 		token *x = &q->tok[i], *y = &q->tok[i + 1];
-		if (x->end != y->start || x->predicate || !one_kanji(x->term) ||
-		    !starts_kanji(y->term))
+		if (x->end != y->start || x->concept >= 0 || y->concept >= 0 ||
+		    x->predicate || !one_kanji(x->term) || !starts_kanji(y->term))
 			continue;
 		char w[128], key[128];
 		int n = snprintf(w, sizeof w, "%s%s", x->term, y->term);

@@ -105,7 +105,7 @@ int nlp_is_kana(uint32_t cp)
 	       cp == 0x30FE;
 }
 
-static int is_kanji(uint32_t cp)
+int nlp_is_kanji(uint32_t cp)
 {
 	return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
 	       (cp >= 0xF900 && cp <= 0xFAFF) || cp == 0x3005; /* 々 */
@@ -135,7 +135,7 @@ size_t nlp_okurigana_key(const char *w, size_t n, char *out, size_t cap)
 		run = 0;
 		if (i == n)
 			break;
-		if (!is_kanji(cp))
+		if (!nlp_is_kanji(cp))
 			return 0;
 		if (len + k >= cap)
 			return 0;

@@ -38,6 +38,9 @@ mdg_rc nlp_to_katakana(const char *s, size_t n, char **out);
 /* 1 if cp is hiragana, katakana or the long-vowel mark. */
 int nlp_is_kana(uint32_t cp);
 
+/* 1 if cp is a kanji (CJK unified or compatibility ideograph, or 々). */
+int nlp_is_kanji(uint32_t cp);
+
 /* The okurigana-free spelling of a word written in kanji and hiragana: its
  * kanji in order (申し込み, 申込み, 申込, 申し込む -> 申込; 取り消し -> 取消),
  * the key under which official and everyday spellings of one word meet.
