@@ -175,20 +175,21 @@ static mdg_rc push_id(char ***v, size_t *n, const char *id)
 	return MDG_OK;
 }
 
+static void notes_free(kb_problem *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].column);
+		free(v[i].message);
+	}
+	free(v);
+}
+
 void kb_report_free(kb_report *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < r->nproblems; i++) {
-		free(r->problems[i].column);
-		free(r->problems[i].message);
-	}
-	free(r->problems);
-	for (size_t i = 0; i < r->nwarnings; i++) {
-		free(r->warnings[i].column);
-		free(r->warnings[i].message);
-	}
-	free(r->warnings);
+	notes_free(r->problems, r->nproblems);
+	notes_free(r->warnings, r->nwarnings);
 	for (size_t i = 0; i < r->nadded; i++)
 		free(r->added[i]);
 	for (size_t i = 0; i < r->nupdated; i++)

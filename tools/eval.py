@@ -99,16 +99,12 @@ def metrics(queries, runs):
     }
 
 
-def run_madoguchi(binary, kb, queries, dicdir, tmp, synonyms=True, synfile=None):
+def run_madoguchi(binary, kb, queries, dicdir, tmp, import_args=()):
     db = os.path.join(tmp, "eval.db")
     env = dict(os.environ)
-    cmd = [binary, "import", "--db", db, "--bot", "eval", kb]
+    cmd = [binary, "import", "--db", db, "--bot", "eval", kb, *import_args]
     if dicdir:
         cmd += ["--dicdir", dicdir]
-    if not synonyms:
-        cmd += ["--no-synonyms"]
-    elif synfile:
-        cmd += ["--synonyms", synfile]
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
     p = subprocess.run([binary, "search", "--db", db, "--bot", "eval", "--top",
                         "10", "--jsonl"], input="\n".join(q for q, _ in queries) + "\n",
@@ -137,6 +133,8 @@ def main():
                     help="import without the synonym dictionary")
     ap.add_argument("--synonyms", help="import with this synonym dictionary instead")
     a = ap.parse_args()
+    import_args = (["--no-synonyms"] if a.no_synonyms else
+                   ["--synonyms", a.synonyms] if a.synonyms else [])
     kb = os.path.join(a.data, "kb.tsv")
     queries = read_queries(os.path.join(a.data, "dev-queries.tsv"))
     if a.kana:
@@ -145,7 +143,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for d in a.dicdir or [None]:
             name = "madoguchi" + (f" ({os.path.basename(d)})" if d else "")
-            runs = run_madoguchi(a.bin, kb, queries, d, tmp, not a.no_synonyms, a.synonyms)
+            runs = run_madoguchi(a.bin, kb, queries, d, tmp, import_args)
             results[name] = metrics(queries, runs)
             os.remove(os.path.join(tmp, "eval.db"))
             if a.failures:
