@@ -31,6 +31,7 @@
 #define FTS_MIN_TERMS 3         /* ... but at least this many rarest terms */
 #define KANA_RUN_MIN 3     /* hiragana run length worth reading-matching */
 #define KANA_RUN_MAX 48
+#define KANA_WORD_MIN 4    /* kana of a word read from a run MeCab could not */
 #define READING_MAX 12     /* longest reading piece, in characters */
 #define SET_TERMS 4        /* terms kept per reading or spelling */
 
@@ -625,6 +626,28 @@ static int after_te(const char *kata, size_t at)
 			   memcmp(kata + at - 3, "デ", 3) == 0);
 }
 
+/* Whether a token MeCab read between bytes a and b is a known term. */
+static int known_token_in(query *q, size_t a, size_t b)
+{
+	for (int i = 0; i < q->ntok; i++)
+		if (q->tok[i].start < b && q->tok[i].end > a && term_df(q, q->tok[i].term) > 0)
+			return 1;
+	return 0;
+}
+
+/* Whether token t overlaps a word piece of a run's best segmentation
+ * (pieces end at character j, start at from[j]; offsets off, from byte
+ * start). */
+static int under_piece(const token *t, size_t start, const size_t *off, const int *from,
+		       const int *matched, size_t nch)
+{
+	for (size_t j = nch; j > 0; j = (size_t)from[j])
+		if (matched[j] == PIECE_WORD && t->start < start + off[j] &&
+		    t->end > start + off[from[j]])
+			return 1;
+	return 0;
+}
+
 /* Segments one hiragana run by the knowledge base's readings and the
  * particles between them (dynamic programming maximising covered
  * characters, then fewest pieces). If most of the run is covered, MeCab's
@@ -704,8 +727,14 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 		}
 		words += matched[j] == PIECE_WORD;
 	}
-	if (nch == 0 || words == 0 || cov * 10 < (int)nch * 6)
-		goto out; /* too little of the run is known: keep MeCab's reading */
+	if (nch == 0 || words == 0)
+		goto out;
+	int whole = cov * 10 >= (int)nch * 6, longest = 0;
+	for (size_t j = nch; j > 0; j = (size_t)from[j]) {
+		int len = (int)(j - (size_t)from[j]);
+		if (matched[j] == PIECE_WORD && len > longest)
+			longest = len;
+	}
 	int inside = 0, known = 0;
 	for (int i = 0; i < q->ntok; i++) {
 		if (q->tok[i].start >= start && q->tok[i].end <= end) {
@@ -713,20 +742,38 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 			known += term_df(q, q->tok[i].term) > 0;
 		}
 	}
-	/* MeCab read the run as grammar only (〜たいです, 〜はいつ: okurigana,
-	 * particles, auxiliaries), or into words the knowledge base has: either
-	 * way it is not a kana spelling of an unknown word. */
-	if (known == inside)
+	/* MeCab read the run into words the knowledge base has, or as grammar
+	 * only (〜たいです, 〜はいつ: okurigana, particles, auxiliaries) and
+	 * no long word reads it: either way it is not a kana spelling of an
+	 * unknown word. */
+	if (whole && (inside > 0 ? known == inside : longest < KANA_WORD_MIN))
 		goto out;
+	if (!whole) {
+		/* Too little of the run is known to read all of it (a sentence
+		 * in kana): only its long words (しんだん, ざんぎょう) are taken,
+		 * where MeCab read no known word. */
+		words = 0;
+		for (size_t j = nch; j > 0; j = (size_t)from[j]) {
+			size_t i = (size_t)from[j];
+			if (matched[j] != PIECE_WORD || j - i < KANA_WORD_MIN ||
+			    known_token_in(q, start + off[i], start + off[j]))
+				matched[j] = PIECE_NONE;
+			words += matched[j] == PIECE_WORD;
+		}
+		if (words == 0)
+			goto out;
+	}
 	/* A word the knowledge base writes in hiragana (いくら, もらう) is a
 	 * term but after a te-form, where it is grammar (〜て「もらう」). */
 	for (size_t j = nch; j > 0; j = (size_t)from[j])
 		if (matched[j] == PIECE_KANA && !after_te(kata, off[from[j]]))
 			matched[j] = PIECE_KANA_TERM;
-	/* Drop MeCab's tokens inside the run, then add the matched pieces. */
+	/* Drop MeCab's tokens inside the run (or under its long words), then
+	 * add the matched pieces. */
 	int w = 0;
 	for (int i = 0; i < q->ntok; i++) {
-		if (q->tok[i].start >= start && q->tok[i].end <= end) {
+		if (whole ? q->tok[i].start >= start && q->tok[i].end <= end
+			  : under_piece(&q->tok[i], start, off, from, matched, nch)) {
 			free(q->tok[i].term);
 			continue;
 		}
@@ -773,9 +820,11 @@ out:
 	return rc;
 }
 
+/* Hiragana runs (and katakana runs of words the knowledge base does not
+ * have: ﾅﾝﾋﾞｮｳ typed for 難病) are read by kana_run. */
 static mdg_rc find_kana_runs(query *q)
 {
-	size_t i = 0, run_start = 0, run_chars = 0;
+	size_t i = 0, run_start = 0, run_chars = 0, kata_start = 0, kata_chars = 0;
 	int in_run = 0, phrase = 0, after_word = 0;
 	while (i <= q->nlen) {
 		uint32_t cp = 0;
@@ -783,6 +832,18 @@ static mdg_rc find_kana_runs(query *q)
 		if (i < q->nlen)
 			len = nlp_utf8_decode(q->norm + i, &cp);
 		int hira = (cp >= 0x3041 && cp <= 0x3096) || (cp == 0x30FC && in_run);
+		int kata = !hira && ((cp >= 0x30A1 && cp <= 0x30FA) || cp == 0x30FC);
+		if (kata) {
+			if (kata_chars++ == 0)
+				kata_start = i;
+		} else if (kata_chars) {
+			if (kata_chars >= KANA_WORD_MIN && kata_chars <= KANA_RUN_MAX) {
+				mdg_rc rc = kana_run(q, kata_start, i, 0);
+				if (rc != MDG_OK)
+					return rc;
+			}
+			kata_chars = 0;
+		}
 		if (hira) {
 			if (!in_run)
 				in_run = 1, run_start = i, run_chars = 0, phrase = !after_word;

@@ -2,7 +2,8 @@
  *
  * 1. The message is normalised and split into content-word terms (MeCab);
  *    hiragana runs MeCab cannot read are matched against the readings of
- *    the knowledge base's own vocabulary (「じどうしゃぜい」→ 自動車 税);
+ *    the knowledge base's own vocabulary (「じどうしゃぜい」→ 自動車 税), and
+ *    so are katakana words it does not have (ﾅﾝﾋﾞｮｳ → 難病);
  *    synonym phrases found in the message add their alternatives.
  * 2. FTS5 OR-query over the rarest terms (within a postings budget), scored
  *    term at a time by mdg_topk (kb_fts_score.h: BM25 with field weights,

@@ -591,8 +591,13 @@ int main(void)
 			 "6月、10月、2月に支給します。", "", "子育て", "", "", "", "", ""},
 			{"M-2", "パスワードを変えたい。", "設定画面から変更できます。", "",
 			 "パスワード", "", "", "", "", ""},
+			{"M-3", "難病の診断基準はどこで確認できますか。",
+			 "難病情報センターのホームページに掲載しています。", "", "難病", "", "",
+			 "", "", ""},
+			{"M-4", "残業をするときの手続きを教えてください。",
+			 "事前に所属長の命令を受けてください。", "", "勤務", "", "", "", "", ""},
 		};
-		import_rows(k, "kana", 2, kana, NULL);
+		import_rows(k, "kana", 4, kana, NULL);
 		kb_result *g = search_bot(k, "kana", "てあてをもらう");
 		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "M-1") == 0,
 		      "てあてをもらう: もらう written in hiragana is a word");
@@ -601,6 +606,19 @@ int main(void)
 		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "M-2") == 0 &&
 			      !hits_have(g, "M-1"),
 		      "〜てもらう in a kana-only message is grammar, not the word もらう");
+		kb_result_free(g);
+		/* A sentence typed in kana is mostly words MeCab cannot read and
+		 * the knowledge base does not have either; its long words still
+		 * match through their readings. */
+		g = search_bot(k, "kana", "ざんぎょうするまえになにかひつようなてつづきってある？");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "M-4") == 0,
+		      "a kana sentence: its long word ざんぎょう reads 残業");
+		kb_result_free(g);
+		/* A word typed in (half-width) katakana reads like its kanji. */
+		g = search_bot(k, "kana", "ﾅﾝﾋﾞｮｳのことをしりたい");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "M-3") == 0 &&
+			      g->decision != KB_DECISION_NONE,
+		      "ﾅﾝﾋﾞｮｳ (a word the knowledge base does not have) reads 難病");
 		kb_result_free(g);
 	}
 
