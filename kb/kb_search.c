@@ -19,7 +19,7 @@
 
 #define MAX_TOKENS 256     /* terms taken from one message */
 #define MAX_CONCEPTS 256
-#define MAX_ALTS 8         /* alternatives per concept */
+#define MAX_ALTS 16        /* alternatives per concept */
 #define MAX_ALT_TERMS 8    /* terms per alternative */
 #define MAX_TERMS 1024     /* distinct terms in one analysed query */
 #define TERM_SLOTS 2048    /* hash slots for them (power of two, > 2x) */
@@ -1002,6 +1002,15 @@ static mdg_rc join_split_words(query *q)
 	return MDG_OK;
 }
 
+/* Whether the knowledge base has a term of a synonym phrase. */
+static int phrase_known(query *q, const syn_phrase *ph)
+{
+	for (int j = 0; j < ph->nterms; j++)
+		if (term_df(q, ph->terms[j]) > 0)
+			return 1;
+	return 0;
+}
+
 /* Turns tokens into concepts, merging synonym phrases. */
 static mdg_rc build_concepts(query *q)
 {
@@ -1048,8 +1057,8 @@ static mdg_rc build_concepts(query *q)
 				alt = &c->phr[c->by_grp[lo + o - 1]];
 			else
 				break;
-			if (o > 0 && alt == ph)
-				continue;
+			if (o > 0 && (alt == ph || !phrase_known(q, alt)))
+				continue; /* an alternative the knowledge base lacks matches nothing */
 			for (int j = 0; j < alt->nterms; j++)
 				cn->terms[cn->nalts][j] = term_id(q, alt->terms[j]);
 			cn->nterms[cn->nalts] = alt->nterms;

@@ -582,6 +582,27 @@ int main(void)
 		kb_result_free(g);
 	}
 
+	/* Every phrase of a large synonym group counts, the last one written
+	 * too: a message's 払う finds the 納付 of the knowledge base. */
+	{
+		char syn[] = "/tmp/mdg-test-syn-XXXXXX";
+		write_synonyms(syn, "- [払う, 支払う, 支払い, 払い込む, 振り込む, 入金, 送金, 決済, 精算, "
+				    "払込, 納入, 上納, 納める, 拠出, 納付]\n");
+		static const char *const pay[][10] = {
+			{"P-1", "自動車税を納付したい。", "銀行で納付できます。", "", "税", "", "", "",
+			 "", ""},
+			{"P-2", "駐車場を借りたい。", "管理事務所へどうぞ。", "", "駐車場", "", "", "",
+			 "", ""},
+		};
+		import_rows(k, "pay", 2, pay, syn);
+		unlink(syn);
+		kb_result *g = search_bot(k, "pay", "払いたい");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "P-1") == 0 &&
+			      g->decision != KB_DECISION_NONE,
+		      "払う finds 納付, the 15th phrase of its group");
+		kb_result_free(g);
+	}
+
 	/* A word the knowledge base writes in hiragana matches a kana-only
 	 * message as a word, but not after a te-form, where it is grammar
 	 * (〜て「もらう」 is an auxiliary). */
