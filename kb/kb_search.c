@@ -32,6 +32,7 @@
 #define KANA_RUN_MIN 3     /* hiragana run length worth reading-matching */
 #define KANA_RUN_MAX 48
 #define KANA_WORD_MIN 4    /* kana of a word read from a run MeCab could not */
+#define KANA_TERM_MIN 3    /* ... or of a hiragana word of the knowledge base */
 #define READING_MAX 12     /* longest reading piece, in characters */
 #define SET_TERMS 4        /* terms kept per reading or spelling */
 
@@ -727,13 +728,13 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 		}
 		words += matched[j] == PIECE_WORD;
 	}
-	if (nch == 0 || words == 0)
-		goto out;
-	int whole = cov * 10 >= (int)nch * 6, longest = 0;
+	int whole = cov * 10 >= (int)nch * 6, longest = 0, longest_kana = 0;
 	for (size_t j = nch; j > 0; j = (size_t)from[j]) {
 		int len = (int)(j - (size_t)from[j]);
 		if (matched[j] == PIECE_WORD && len > longest)
 			longest = len;
+		if (matched[j] == PIECE_KANA && len > longest_kana)
+			longest_kana = len;
 	}
 	int inside = 0, known = 0;
 	for (int i = 0; i < q->ntok; i++) {
@@ -746,7 +747,10 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 	 * only (〜たいです, 〜はいつ: okurigana, particles, auxiliaries) and
 	 * no long word reads it: either way it is not a kana spelling of an
 	 * unknown word. */
-	if (whole && (inside > 0 ? known == inside : longest < KANA_WORD_MIN))
+	if (nch == 0 || (words == 0 && (inside > 0 || longest_kana < KANA_TERM_MIN)))
+		goto out;
+	if (whole && (inside > 0 ? known == inside
+				 : longest < KANA_WORD_MIN && longest_kana < KANA_TERM_MIN))
 		goto out;
 	if (!whole) {
 		/* Too little of the run is known to read all of it (a sentence
