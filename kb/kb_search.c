@@ -191,7 +191,11 @@ static int phrase_cmp(const void *a, const void *b)
 {
 	const syn_phrase *x = a, *y = b;
 	int c = strcmp(x->terms[0], y->terms[0]);
-	return c ? c : y->nterms - x->nterms;
+	if (c == 0)
+		c = y->nterms - x->nterms;
+	/* Of two phrases with the same terms, the one that needs the
+	 * message's whole text (いつまで, not only いつ) is tried first. */
+	return c ? c : (y->whole != NULL) - (x->whole != NULL);
 }
 
 /* Index of the first phrase whose first term is t (or c->nphr). */

@@ -280,7 +280,7 @@ static mdg_rc add_group(void *p, size_t group, const char *const *phrases, size_
 		 * is 持つ, 必要なもの is 必要) stands for the group only where a
 		 * message has the whole phrase: a tab after its terms says so
 		 * (the search's syn_phrase.whole). */
-		if (rc == MDG_OK && ts.nterms == 1 && ts.covered * 2 < nn)
+		if (rc == MDG_OK && ts.nterms == 1 && ts.covered * 2 <= nn)
 			rc = mdg_buf_adds(&terms, "\t");
 		if (rc == MDG_OK && terms.len > 0) {
 			sqlite3_bind_int64(s->ins, 1, s->b->version);

@@ -603,6 +603,30 @@ int main(void)
 		kb_result_free(g);
 	}
 
+	/* A phrase that is mostly grammar (いつまで is いつ) needs the
+	 * message's whole text, and is tried before a group's shorter phrase
+	 * with the same terms: いつまで asks for 期限, いつ for 時期. */
+	{
+		char syn[] = "/tmp/mdg-test-syn-XXXXXX";
+		write_synonyms(syn, "- [期限, 締切, いつまで]\n- [時期, いつ]\n");
+		static const char *const when[][10] = {
+			{"W-1", "申請の期限を教えてください。", "3月末です。", "", "申請", "", "", "", "",
+			 ""},
+			{"W-2", "申請の時期を教えてください。", "4月から受け付けます。", "", "申請", "",
+			 "", "", "", ""},
+		};
+		import_rows(k, "when", 2, when, syn);
+		unlink(syn);
+		kb_result *g = search_bot(k, "when", "申請はいつまで");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "W-1") == 0,
+		      "いつまで finds 期限");
+		kb_result_free(g);
+		g = search_bot(k, "when", "申請はいつ");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "W-2") == 0,
+		      "いつ alone finds 時期");
+		kb_result_free(g);
+	}
+
 	/* A word the knowledge base writes in hiragana matches a kana-only
 	 * message as a word, but not after a te-form, where it is grammar
 	 * (〜て「もらう」 is an auxiliary). */
