@@ -221,12 +221,15 @@ static const char *const uni_stop[] = {
 	"仕舞う", "置く", "見る", "御座る", "致す", "付く", "分かる", "れる",
 	"られる", "せる", "させる", "いい", NULL};
 
-/* Interrogative pronouns that name what a question asks for (when, where,
- * who): 「いつ申し込める」 and 「申込の時期」 ask the same thing, so they are
- * terms (and join synonym groups such as 時期/いつ), unlike other pronouns.
- * IPADIC base forms and UniDic lemmas. */
+/* Interrogative pronouns and adverbs that name what a question asks for
+ * (when, where, who, how much, why): 「いつ申し込める」 and 「申込の時期」 ask
+ * the same thing, so they are terms (and join synonym groups such as
+ * 時期/いつ, 料金/いくら), unlike other pronouns and adverbs. IPADIC reads
+ * いくら as a noun before a particle (いくらですか) but as an adverb before
+ * a word (いくら支給されますか): both are the term. IPADIC base forms and
+ * UniDic lemmas. */
 static const char *const interrogatives[] = {
-	"いつ", "どこ", "誰", "だれ", "何時", "何処", NULL};
+	"いつ", "どこ", "誰", "だれ", "何時", "何処", "いくら", "幾ら", "なぜ", "何故", NULL};
 
 /* Decides whether a node is a content word; fills term/reading pointers
  * into the split fields (or NULL term to take the surface). */
@@ -256,6 +259,8 @@ static int ipadic_content(char **f, int nf, const char **term,
 	}
 	if (strcmp(p1, "接頭詞") == 0)
 		return strcmp(p2, "名詞接続") == 0;
+	if (strcmp(p1, "副詞") == 0)
+		return *term && in_list(*term, interrogatives);
 	return 0;
 }
 
@@ -271,7 +276,7 @@ static int unidic_content(char **f, int nf, const char **term,
 		return strcmp(p2, "数詞") != 0 && strcmp(p2, "助動詞語幹") != 0;
 	if (strcmp(p1, "動詞") == 0 || strcmp(p1, "形容詞") == 0)
 		return *term == NULL || !in_list(*term, uni_stop);
-	if (strcmp(p1, "代名詞") == 0)
+	if (strcmp(p1, "代名詞") == 0 || strcmp(p1, "副詞") == 0)
 		return *term && in_list(*term, interrogatives);
 	if (strcmp(p1, "形状詞") == 0)
 		return strcmp(p2, "助動詞語幹") != 0;

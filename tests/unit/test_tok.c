@@ -107,6 +107,16 @@ static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
 	CHECK((has_word(c.terms, "いつ") || has_word(c.terms, "何時")) &&
 		      has_word(c.terms, "試験"),
 	      "「〜はいつ」 keeps いつ (IPADIC reads は+い+つ; UniDic's lemma is 何時)");
+	terms_of(t, "手当はいくら支給されますか", &c);
+	CHECK((has_word(c.terms, "いくら") || has_word(c.terms, "幾ら")) &&
+		      has_word(c.terms, "支給"),
+	      "the interrogative adverb いくら (before a word) is a term");
+	terms_of(t, "手数料はいくらですか", &c);
+	CHECK(has_word(c.terms, "いくら") || has_word(c.terms, "幾ら"),
+	      "いくら before a particle is the same term");
+	terms_of(t, "すぐに返信する", &c);
+	CHECK(!has_word(c.terms, "すぐ") && !has_word(c.terms, "直ぐ"),
+	      "other adverbs are not terms");
 	terms_of(t, "自動車税", &c);
 	CHECK(strstr(c.readings, "ジドウ") != NULL, "readings are katakana");
 	if (kind == NLP_DICT_IPADIC) {
