@@ -50,6 +50,7 @@ static const double fts_weights[KB_FTS_COLUMNS] = {4.0, 3.0, 2.0, 1.0, 1.0};
 #define W_PREC 0.20
 #define W_BM25 0.20
 #define CATEGORY_BOOST 1.12
+#define UNKNOWN_PREDICATE_WEIGHT 0.5 /* x an unknown word's IDF, see load_idf */
 
 static pthread_once_t debug_once = PTHREAD_ONCE_INIT;
 static int debug_on; /* written once under debug_once, then read-only */
@@ -1168,6 +1169,11 @@ static mdg_rc load_idf(query *q)
 				best = sum;
 		}
 		c->weight = best >= 0 ? best : fallback;
+		/* A verb or adjective the knowledge base never uses is mostly
+		 * the user's own way of saying what to do (変えたい for 変更,
+		 * 打ち間違える); an unknown noun names another topic. */
+		if (best < 0 && !c->noun)
+			c->weight *= UNKNOWN_PREDICATE_WEIGHT;
 		/* Numbers and addresses the knowledge base does not contain (phone
 		 * numbers, amounts, e-mail, domains) say nothing about the topic. */
 		if (best < 0 && c->nalts == 1 && c->nterms[0] == 1 &&

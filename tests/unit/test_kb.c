@@ -603,6 +603,31 @@ int main(void)
 		kb_result_free(g);
 	}
 
+	/* A verb the knowledge base never uses (変える where it says 変更)
+	 * weighs less than an unknown noun: the message is not declined as
+	 * mostly unknown words. */
+	{
+		static const char *const verbs[][10] = {
+			{"V-1", "パスワードを変更したいのですが。", "設定画面から変更できます。", "",
+			 "パスワード", "", "", "", "", ""},
+			{"V-2", "駐車場を借りたい。", "管理事務所へどうぞ。", "", "庁舎", "", "", "",
+			 "", ""},
+			{"V-3", "会議室を予約したい。", "施設予約からどうぞ。", "", "庁舎", "", "", "",
+			 "", ""},
+			{"V-4", "パスワードを忘れました。", "初期化を依頼してください。", "",
+			 "パスワード", "", "", "", "", ""},
+		};
+		import_rows(k, "verbs", 4, verbs, NULL);
+		kb_result *g = search_bot(k, "verbs", "パスワード 変えたい");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "V-1") == 0 &&
+			      g->decision != KB_DECISION_NONE,
+		      "パスワード 変えたい: an unknown verb does not make it unknown");
+		kb_result_free(g);
+		g = search_bot(k, "verbs", "明日の天気");
+		CHECK(g && g->decision == KB_DECISION_NONE, "unknown nouns still decline");
+		kb_result_free(g);
+	}
+
 	/* A phrase that is mostly grammar (いつまで is いつ) needs the
 	 * message's whole text, and is tried before a group's shorter phrase
 	 * with the same terms: いつまで asks for 期限, いつ for 時期. */
