@@ -829,6 +829,57 @@ out:
 	return rc;
 }
 
+/* A katakana word the IME left half converted (パスポーとの申請, メーるが):
+ * when the katakana at [start, end) (chars characters) is no word of the
+ * knowledge base but it and the one or two hiragana after it, in
+ * katakana, are a word of three kana or more, that word replaces MeCab's
+ * tokens there. */
+static mdg_rc half_converted(query *q, size_t start, size_t end, size_t chars)
+{
+	if (known_token_in(q, start, end))
+		return MDG_OK;
+	size_t e = end;
+	for (int k = 0; k < 2 && e < q->nlen; k++) {
+		uint32_t cp;
+		size_t l = nlp_utf8_decode(q->norm + e, &cp);
+		if (!(cp >= 0x3041 && cp <= 0x3096))
+			break;
+		e += l;
+		if (chars + (size_t)k + 1 < KANA_RUN_MIN)
+			continue;
+		char *kata = NULL;
+		mdg_rc rc = nlp_to_katakana(q->norm + start, e - start, &kata);
+		if (rc != MDG_OK)
+			return rc;
+		if (term_df(q, kata) == 0) {
+			free(kata);
+			continue;
+		}
+		int w = 0;
+		for (int i = 0; i < q->ntok; i++) {
+			if (q->tok[i].start < e && q->tok[i].end > start) {
+				free(q->tok[i].term);
+				continue;
+			}
+			q->tok[w++] = q->tok[i];
+		}
+		q->ntok = w;
+		if (q->ntok >= MAX_TOKENS) {
+			free(kata);
+			return MDG_OK;
+		}
+		token *t = &q->tok[q->ntok++];
+		memset(t, 0, sizeof *t);
+		t->term = kata;
+		t->start = start;
+		t->end = e;
+		t->concept = -1;
+		t->part[0] = t->part[1] = -1;
+		return MDG_OK;
+	}
+	return MDG_OK;
+}
+
 /* Hiragana runs (and katakana runs of words the knowledge base does not
  * have: ﾅﾝﾋﾞｮｳ typed for 難病) are read by kana_run. */
 static mdg_rc find_kana_runs(query *q)
@@ -846,11 +897,13 @@ static mdg_rc find_kana_runs(query *q)
 			if (kata_chars++ == 0)
 				kata_start = i;
 		} else if (kata_chars) {
-			if (kata_chars >= KANA_WORD_MIN && kata_chars <= KANA_RUN_MAX) {
-				mdg_rc rc = kana_run(q, kata_start, i, 0);
-				if (rc != MDG_OK)
-					return rc;
-			}
+			mdg_rc rc = MDG_OK;
+			if (hira && kata_chars >= 2)
+				rc = half_converted(q, kata_start, i, kata_chars);
+			if (rc == MDG_OK && kata_chars >= KANA_WORD_MIN && kata_chars <= KANA_RUN_MAX)
+				rc = kana_run(q, kata_start, i, 0);
+			if (rc != MDG_OK)
+				return rc;
 			kata_chars = 0;
 		}
 		if (hira) {

@@ -692,6 +692,13 @@ int main(void)
 		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "M-5") == 0,
 		      "なくした after a katakana word is なくす, not ない + する");
 		kb_result_free(g);
+		/* A katakana word the IME left half converted. */
+		g = search_bot(k, "kana", "パスワーど");
+		CHECK(g && g->nhits > 0 &&
+			      (strcmp(g->hits[0].ext_id, "M-2") == 0 ||
+			       strcmp(g->hits[0].ext_id, "M-5") == 0),
+		      "パスワーど is パスワード");
+		kb_result_free(g);
 		/* A word typed in (half-width) katakana reads like its kanji. */
 		g = search_bot(k, "kana", "ﾅﾝﾋﾞｮｳのことをしりたい");
 		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "M-3") == 0 &&
