@@ -602,7 +602,13 @@ mdg_rc http_start(srv_app *a, char **err)
 	struct sockaddr_in in4;
 	struct sockaddr_in6 in6;
 	const struct sockaddr *sa;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	/* poll(), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon() on an
+	 * epoll daemon with a thread pool races its workers for removing the
+	 * listening socket from their epoll sets and aborts the process at
+	 * random when the loser gets ENOENT (seen in `make test` as "Fatal
+	 * error in GNU libmicrohttpd daemon.c:5531: Failed to remove listen FD
+	 * from epoll set"); with poll() quiescing only signals the workers. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	memset(&in4, 0, sizeof in4);
 	memset(&in6, 0, sizeof in6);
