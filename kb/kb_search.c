@@ -1513,11 +1513,6 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 			res->hits[w++] = res->hits[i];
 	res->nhits = w;
 	qsort(res->hits, res->nhits, sizeof *res->hits, hit_cmp);
-	if (res->nhits > o->top) {
-		for (size_t i = o->top; i < res->nhits; i++)
-			hit_free(&res->hits[i]);
-		res->nhits = o->top;
-	}
 	/* Share of the message the knowledge base has words for: greetings,
 	 * chit-chat and other topics are mostly unknown words, and no hit on the
 	 * few known ones (「今日」「明日」) makes them answerable. */
@@ -1539,6 +1534,13 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 		else if (s1 >= o->candidate_threshold &&
 			 res->hits[0].missing <= o->max_missing_subject)
 			res->decision = KB_DECISION_CANDIDATES;
+	}
+	/* Only now the caller's top: the decision weighs the runner-up
+	 * whatever number of results was asked for. */
+	if (res->nhits > o->top) {
+		for (size_t i = o->top; i < res->nhits; i++)
+			hit_free(&res->hits[i]);
+		res->nhits = o->top;
 	}
 	return MDG_OK;
 }

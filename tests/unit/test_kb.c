@@ -751,6 +751,15 @@ int main(void)
 		CHECK(g && g->nhits >= 2 && g->decision == KB_DECISION_CANDIDATES,
 		      "旅費 alone: two questions say all of it, so candidates");
 		kb_result_free(g);
+		/* The decision does not depend on how many results are asked for. */
+		kb_search_opts one;
+		kb_search_opts_init(&one);
+		one.top = 1;
+		g = NULL;
+		CHECK(kb_search(k, "travel", "旅費", strlen("旅費"), &one, &g, NULL) == MDG_OK &&
+			      g->nhits == 1 && g->decision == KB_DECISION_CANDIDATES,
+		      "旅費 with top 1: still candidates (the runner-up still counts)");
+		kb_result_free(g);
 		g = search_bot(k, "travel", "出張の旅費の精算の期限");
 		CHECK(g && g->nhits >= 1 && g->decision == KB_DECISION_ANSWER &&
 			      strcmp(g->hits[0].ext_id, "T-2") == 0,
