@@ -51,6 +51,7 @@ static const double fts_weights[KB_FTS_COLUMNS] = {4.0, 3.0, 2.0, 1.0, 1.0};
 #define W_BM25 0.20
 #define CATEGORY_BOOST 1.12
 #define UNKNOWN_PREDICATE_WEIGHT 0.5 /* x an unknown word's IDF, see load_idf */
+#define ANSWER_MIN_QCOV 0.1 /* share of the message an answer's question matches */
 
 static pthread_once_t debug_once = PTHREAD_ONCE_INIT;
 static int debug_on; /* written once under debug_once, then read-only */
@@ -1529,7 +1530,10 @@ static mdg_rc rank(query *q, const kb_search_opts *o, kb_result *res)
 		 * 「パスポート」 alone): it does not tell which one it wants. */
 		int undecided = res->nhits > 1 && res->hits[0].qcov > 0.999 &&
 				res->hits[1].qcov > 0.999;
-		if (s1 >= o->answer_threshold && s1 - s2 >= o->answer_margin && !undecided)
+		/* An answer's own question says some of the message: one only its
+		 * answer text matches (an address's みどり市) is a "did you mean". */
+		if (s1 >= o->answer_threshold && s1 - s2 >= o->answer_margin && !undecided &&
+		    res->hits[0].qcov >= ANSWER_MIN_QCOV)
 			res->decision = KB_DECISION_ANSWER;
 		else if (s1 >= o->candidate_threshold &&
 			 res->hits[0].missing <= o->max_missing_subject)

@@ -368,7 +368,8 @@ int main(void)
 	kb_result_free(r);
 	mo.max_missing_subject = 0.2;
 	r = NULL;
-	kb_search(k, "pref", "戸籍謄本と写真", strlen("戸籍謄本と写真"), &mo, &r, NULL);
+	kb_search(k, "pref", "パスポートの戸籍謄本と写真",
+		  strlen("パスポートの戸籍謄本と写真"), &mo, &r, NULL);
 	CHECK(r && r->nhits > 0 && r->hits[0].missing > 0.2 &&
 	      r->decision == KB_DECISION_ANSWER,
 	      "a confident answer is never declined by that rule");
@@ -625,6 +626,23 @@ int main(void)
 		kb_result_free(g);
 		g = search_bot(k, "verbs", "明日の天気");
 		CHECK(g && g->decision == KB_DECISION_NONE, "unknown nouns still decline");
+		kb_result_free(g);
+	}
+
+	/* A Q&A only its answer text matches (an address in it) is never
+	 * answered outright: its question says nothing of the message. */
+	{
+		static const char *const addr[][10] = {
+			{"X-1", "開館時間を教えてください。", "所在地はみどり市中央1-1です。開館は9時です。",
+			 "", "施設", "", "", "", "", ""},
+			{"X-2", "駐車場はありますか。", "50台あります。", "", "施設", "", "", "", "",
+			 ""},
+		};
+		import_rows(k, "addr", 2, addr, NULL);
+		kb_result *g = search_bot(k, "addr", "みどり市中央");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "X-1") == 0 &&
+			      g->decision != KB_DECISION_ANSWER,
+		      "a message only an answer's text matches is not answered outright");
 		kb_result_free(g);
 	}
 
