@@ -487,6 +487,39 @@ static const mecab_node_t *misread_itsu(const mecab_node_t *node)
 		       : NULL;
 }
 
+/* 何 and the counter after it (何日, 何時, 何回, 何人) ask for an amount, and
+ * a question that says 何日かかりますか must be found by one that does too:
+ * the pair is one term, though neither part is one. Returns the counter's
+ * node and fills its reading (何's and the counter's), or NULL. */
+static const mecab_node_t *interrogative_counter(const mecab_node_t *node, int unidic,
+						 char *reading, size_t cap)
+{
+	const mecab_node_t *c = node->next;
+	if (node->stat != MECAB_NOR_NODE || node->length != 3 ||
+	    memcmp(node->surface, "何", 3) != 0 || c == NULL || c->stat != MECAB_NOR_NODE ||
+	    c->surface != node->surface + node->length || c->length > 9)
+		return NULL;
+	char fb[2][2048];
+	char *f[2][MAX_FIELDS];
+	int nf[2];
+	const mecab_node_t *nodes[2] = {node, c};
+	for (int i = 0; i < 2; i++) {
+		snprintf(fb[i], sizeof fb[i], "%s", nodes[i]->feature ? nodes[i]->feature : "");
+		nf[i] = split_features(fb[i], f[i], MAX_FIELDS);
+	}
+	int counter = unidic ? nf[1] > 2 && strstr(f[1][2], "助数詞") != NULL
+			     : nf[1] > 2 && strcmp(f[1][0], "名詞") == 0 &&
+				       strcmp(f[1][1], "接尾") == 0 &&
+				       strcmp(f[1][2], "助数詞") == 0;
+	if (!counter)
+		return NULL;
+	int ri = unidic ? 20 : 7; /* the reading field */
+	snprintf(reading, cap, "%s%s", nf[0] > ri ? f[0][ri] : "", nf[1] > ri ? f[1][ri] : "");
+	if (strchr(reading, '*'))
+		reading[0] = '\0';
+	return c;
+}
+
 static mdg_rc cb_rc(int rc)
 {
 	return rc > 0 && rc <= MDG_ERR_VALIDATION ? (mdg_rc)rc : MDG_ERR_INVALID;
@@ -523,6 +556,20 @@ static mdg_rc analyse(nlp_tagger *t, const char *text, size_t n, recorder *rec)
 				       .start = ns, .end = ns + 6};
 			node = tsu;
 			int rc = deliver(rec, &it);
+			if (rc)
+				return cb_rc(rc);
+			continue;
+		}
+		char cr[MAX_TERM];
+		const mecab_node_t *ctr = interrogative_counter(node, unidic, cr, sizeof cr);
+		if (ctr) {
+			char ct[MAX_TERM];
+			size_t cl = clean_term(node->surface, node->length + ctr->length, 0, ct,
+					       sizeof ct);
+			nlp_term it = {.term = ct, .len = cl, .reading = cr, .start = ns,
+				       .end = ns + node->length + ctr->length};
+			node = ctr;
+			int rc = cl ? deliver(rec, &it) : 0;
 			if (rc)
 				return cb_rc(rc);
 			continue;

@@ -8,7 +8,7 @@
  * A term is the normalised base form (IPADIC) or lemma (UniDic) of a content
  * word: nouns, verbs, adjectives, adjectival nouns, prefixes, noun
  * suffixes and the interrogatives that name what is asked (いつ, どこ,
- * いくら, なぜ); particles, auxiliaries, symbols and a short list of empty
+ * いくら, なぜ, 何日, 何回); particles, auxiliaries, symbols and a short list of empty
  * verbs (する, いる, ある, なる ...) are not terms. Each term carries the
  * katakana reading of its surface so kana-only queries can be matched. */
 #ifndef NLP_TOK_H
@@ -23,10 +23,11 @@
  * before a noun is kept, IPADIC's 「〜はいつ」 keeps いつ; 3: a final ー of a
  * katakana word of four or more characters is dropped; 4: IPADIC's もらう as
  * a main verb is a term, kanji spellings of empty verbs such as 出来る are
- * not; 5: the interrogative adverbs いくら and なぜ are terms): each knowledge-base
+ * not; 5: the interrogative adverbs いくら and なぜ are terms; 6: 何 and its
+ * counter, 何日 or 何回, are one term): each knowledge-base
  * version records the revision it was indexed with, and one indexed before
  * is reported for re-import. */
-#define NLP_ANALYZER_REVISION 5
+#define NLP_ANALYZER_REVISION 6
 
 typedef struct nlp_model nlp_model;
 typedef struct nlp_tagger nlp_tagger;

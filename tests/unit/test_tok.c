@@ -114,6 +114,12 @@ static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
 	terms_of(t, "手数料はいくらですか", &c);
 	CHECK(has_word(c.terms, "いくら") || has_word(c.terms, "幾ら"),
 	      "いくら before a particle is the same term");
+	terms_of(t, "申請から何日かかりますか。何回まで受けられる", &c);
+	CHECK(has_word(c.terms, "何日") && has_word(c.terms, "何回") &&
+		      !has_word(c.terms, "日") && !has_word(c.terms, "回"),
+	      "何 and its counter (何日, 何回) are one term");
+	CHECK(strstr(c.readings, "ナンニチ") != NULL || strstr(c.readings, "ナンカイ") != NULL,
+	      "the pair is read as one word");
 	terms_of(t, "すぐに返信する", &c);
 	CHECK(!has_word(c.terms, "すぐ") && !has_word(c.terms, "直ぐ"),
 	      "other adverbs are not terms");
