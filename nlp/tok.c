@@ -231,6 +231,11 @@ static const char *const uni_stop[] = {
 static const char *const interrogatives[] = {
 	"いつ", "どこ", "誰", "だれ", "何時", "何処", "いくら", "幾ら", "なぜ", "何故", NULL};
 
+/* Adverbs that say which procedure is meant: 初めて asks for a first
+ * application, not a renewal (and joins 新規's synonym group). IPADIC base
+ * forms and UniDic lemmas. */
+static const char *const which_adverbs[] = {"初めて", "はじめて", NULL};
+
 /* Decides whether a node is a content word; fills term/reading pointers
  * into the split fields (or NULL term to take the surface). */
 static int ipadic_content(char **f, int nf, const char **term,
@@ -260,7 +265,7 @@ static int ipadic_content(char **f, int nf, const char **term,
 	if (strcmp(p1, "接頭詞") == 0)
 		return strcmp(p2, "名詞接続") == 0;
 	if (strcmp(p1, "副詞") == 0)
-		return *term && in_list(*term, interrogatives);
+		return *term && (in_list(*term, interrogatives) || in_list(*term, which_adverbs));
 	return 0;
 }
 
@@ -277,7 +282,7 @@ static int unidic_content(char **f, int nf, const char **term,
 	if (strcmp(p1, "動詞") == 0 || strcmp(p1, "形容詞") == 0)
 		return *term == NULL || !in_list(*term, uni_stop);
 	if (strcmp(p1, "代名詞") == 0 || strcmp(p1, "副詞") == 0)
-		return *term && in_list(*term, interrogatives);
+		return *term && (in_list(*term, interrogatives) || in_list(*term, which_adverbs));
 	if (strcmp(p1, "形状詞") == 0)
 		return strcmp(p2, "助動詞語幹") != 0;
 	if (strcmp(p1, "接頭辞") == 0)

@@ -120,6 +120,8 @@ static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
 	      "何 and its counter (何日, 何回) are one term");
 	CHECK(strstr(c.readings, "ナンニチ") != NULL || strstr(c.readings, "ナンカイ") != NULL,
 	      "the pair is read as one word");
+	terms_of(t, "初めて申請する", &c);
+	CHECK(has_word(c.terms, "初めて"), "初めて (a first application) is a term");
 	terms_of(t, "すぐに返信する", &c);
 	CHECK(!has_word(c.terms, "すぐ") && !has_word(c.terms, "直ぐ"),
 	      "other adverbs are not terms");
