@@ -7,10 +7,11 @@
  *
  * A term is the normalised base form (IPADIC) or lemma (UniDic) of a content
  * word: nouns, verbs, adjectives, adjectival nouns, prefixes, noun
- * suffixes and the interrogatives that name what is asked (いつ, どこ,
- * いくら, なぜ, 何日, 何回); particles, auxiliaries, symbols and a short list of empty
- * verbs (する, いる, ある, なる ...) are not terms. Each term carries the
- * katakana reading of its surface so kana-only queries can be matched. */
+ * suffixes, the interrogatives that name what is asked (いつ, どこ, いくら,
+ * なぜ, 何日, 何回) and 初めて; particles, auxiliaries, symbols, other
+ * adverbs and a short list of empty verbs (する, いる, ある, なる ...) are
+ * not terms. Each term carries the katakana reading of its surface so
+ * kana-only queries can be matched. */
 #ifndef NLP_TOK_H
 #define NLP_TOK_H
 
@@ -25,9 +26,8 @@
  * a main verb is a term, kanji spellings of empty verbs such as 出来る are
  * not; 5: the interrogative adverbs いくら and なぜ are terms; 6: 何 and its
  * counter, 何日 or 何回, are one term; 7: the adverb 初めて is a term): each
- * knowledge-base
- * version records the revision it was indexed with, and one indexed before
- * is reported for re-import. */
+ * knowledge-base version records the revision it was indexed with, and one
+ * indexed before is reported for re-import. */
 #define NLP_ANALYZER_REVISION 7
 
 typedef struct nlp_model nlp_model;
