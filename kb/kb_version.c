@@ -188,13 +188,20 @@ mdg_rc kb_version_add_qa(kb_version_builder *b, const kb_qa_fields *f, char **er
 	char *alt = kb_alt_join(f->alt_questions);
 	char *nq = NULL, *na = NULL, *nalt = NULL, *nkw = NULL, *ncat = NULL;
 	mdg_buf qterms = {0}, aterms = {0}, dterms = {0};
+	/* The category field also holds the department: residents ask for the
+	 * office by name (「河川課に聞きたい」). */
+	mdg_buf cat = {0};
 	if (alt == NULL)
 		return MDG_ERR_NOMEM;
+	if ((rc = mdg_buf_adds(&cat, f->category)) != MDG_OK ||
+	    (f->department[0] && ((rc = mdg_buf_adds(&cat, "\n")) != MDG_OK ||
+				  (rc = mdg_buf_adds(&cat, f->department)) != MDG_OK)))
+		goto out;
 	if ((rc = nlp_norm(f->question, strlen(f->question), &nq, NULL, err)) ||
 	    (rc = nlp_norm(f->answer, strlen(f->answer), &na, NULL, err)) ||
 	    (rc = nlp_norm(alt, strlen(alt), &nalt, NULL, err)) ||
 	    (rc = nlp_norm(f->keywords, strlen(f->keywords), &nkw, NULL, err)) ||
-	    (rc = nlp_norm(f->category, strlen(f->category), &ncat, NULL, err)))
+	    (rc = nlp_norm(cat.data ? cat.data : "", cat.len, &ncat, NULL, err)))
 		goto out;
 	/* Terms first (the document counter, not the rowid, dedupes df), then
 	 * one INSERT per row. */
@@ -250,6 +257,7 @@ out:
 	free(nalt);
 	free(nkw);
 	free(ncat);
+	mdg_buf_free(&cat);
 	mdg_buf_free(&qterms);
 	mdg_buf_free(&aterms);
 	mdg_buf_free(&dterms);

@@ -629,6 +629,22 @@ int main(void)
 		kb_result_free(g);
 	}
 
+	/* The department is searched too (with the category's weight): a
+	 * resident asks for the office by name. */
+	{
+		static const char *const dept[][10] = {
+			{"DP-1", "土手の草刈りをお願いしたい。", "現地を確認して対応します。", "",
+			 "堤防", "河川課", "", "", "", ""},
+			{"DP-2", "道路の穴を直してほしい。", "現地を確認して補修します。", "",
+			 "舗装", "道路維持課", "", "", "", ""},
+		};
+		import_rows(k, "dept", 2, dept, NULL);
+		kb_result *g = search_bot(k, "dept", "河川課に聞きたい");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "DP-1") == 0,
+		      "a department's name finds its Q&A");
+		kb_result_free(g);
+	}
+
 	/* A Q&A only its answer text matches (an address in it) is never
 	 * answered outright: its question says nothing of the message. */
 	{
