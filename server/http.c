@@ -14,6 +14,9 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -89,11 +92,18 @@ enum { RT_STATIC = NROUTES, RT_PREFLIGHT, RT_OTHER, RT_COUNT };
 /* Filled from routes[] by http_start, so a new route cannot shift them. */
 static const char *route_labels[RT_COUNT];
 
-/* The daemon and its listen socket; set by http_start before any request
- * and cleared by http_stop after the daemon has stopped. */
+/* The daemon and the listening socket; set by http_start before any
+ * request and cleared by http_stop after the daemon has stopped. The
+ * server accepts connections itself (accept_loop) and hands them to the
+ * daemon: libmicrohttpd 0.9.75's MHD_quiesce_daemon(), the way to stop a
+ * daemon's own accepting, races the epoll workers for removing the listen
+ * socket from their sets and aborts the process at random ("Failed to
+ * remove listen FD from epoll set", seen once in `make test`). */
 static struct MHD_Daemon *daemon_;
 static srv_jobs *slow_lane;
-static MHD_socket listen_fd = MHD_INVALID_SOCKET;
+static int listen_fd = -1;
+static pthread_t acceptor;
+static int acceptor_running;
 /* Requests between their first access-handler call and completion. */
 static atomic_uint inflight;
 /* Returned by on_uri as the request's initial context to flag a raw URI
@@ -592,6 +602,53 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	srv_log(SRV_LOG_DEBUG, "libmicrohttpd: %s", buf);
 }
 
+/* Accepts connections until http_stop shuts the socket down (accept then
+ * fails with EINVAL) and gives each to the daemon, which spreads them over
+ * its workers (and closes one over the connection limit). */
+static void *accept_loop(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int s = accept4(listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+		if (s >= 0) {
+			MHD_add_connection(daemon_, s, (struct sockaddr *)&ss, len);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			struct timespec ts = {0, 10 * 1000000L}; /* out of descriptors */
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		return NULL; /* shut down */
+	}
+}
+
+/* The listening socket on sa (port 0: any free port). */
+static mdg_rc listen_on(const struct sockaddr *sa, socklen_t salen, int backlog,
+			const char *addr, char **err)
+{
+	listen_fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int on = 1;
+	if (listen_fd < 0 ||
+	    setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+	    (sa->sa_family == AF_INET6 &&
+	     setsockopt(listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) ||
+	    bind(listen_fd, sa, salen) != 0 || listen(listen_fd, backlog) != 0) {
+		int e = errno;
+		if (listen_fd >= 0)
+			close(listen_fd);
+		listen_fd = -1;
+		return mdg_fail(err, MDG_ERR_IO,
+				"cannot listen on %s: %s (address in use or not available?)", addr,
+				strerror(e));
+	}
+	return MDG_OK;
+}
+
 mdg_rc http_start(srv_app *a, char **err)
 {
 	char host[64];
@@ -602,24 +659,21 @@ mdg_rc http_start(srv_app *a, char **err)
 	struct sockaddr_in in4;
 	struct sockaddr_in6 in6;
 	const struct sockaddr *sa;
-	/* poll(), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon() on an
-	 * epoll daemon with a thread pool races its workers for removing the
-	 * listening socket from their epoll sets and aborts the process at
-	 * random when the loser gets ENOENT (seen in `make test` as "Fatal
-	 * error in GNU libmicrohttpd daemon.c:5531: Failed to remove listen FD
-	 * from epoll set"); with poll() quiescing only signals the workers. */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET;
+	socklen_t salen;
 	memset(&in4, 0, sizeof in4);
 	memset(&in6, 0, sizeof in6);
 	if (inet_pton(AF_INET, host, &in4.sin_addr) == 1) {
 		in4.sin_family = AF_INET;
 		in4.sin_port = htons((uint16_t)port);
 		sa = (const struct sockaddr *)&in4;
+		salen = sizeof in4;
 	} else if (inet_pton(AF_INET6, host, &in6.sin6_addr) == 1) {
 		in6.sin6_family = AF_INET6;
 		in6.sin6_port = htons((uint16_t)port);
 		sa = (const struct sockaddr *)&in6;
+		salen = sizeof in6;
 		flags |= MHD_USE_IPv6;
 	} else {
 		return mdg_fail(err, MDG_ERR_CONFIG,
@@ -636,8 +690,13 @@ mdg_rc http_start(srv_app *a, char **err)
 	if (rc != MDG_OK)
 		return rc;
 	const srv_config *c = a->cfg;
+	if ((rc = listen_on(sa, salen, 128, c->listen, err)) != MDG_OK) {
+		srv_jobs_stop(slow_lane);
+		slow_lane = NULL;
+		return rc;
+	}
 	daemon_ = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR, sa,
+		flags, 0, NULL, NULL, on_request, a,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv_config_threads(c),
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->limits.connection_timeout,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->limits.max_connections,
@@ -645,16 +704,24 @@ mdg_rc http_start(srv_app *a, char **err)
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
-	if (daemon_ == NULL) {
+	if (daemon_ == NULL || pthread_create(&acceptor, NULL, accept_loop, NULL) != 0) {
+		if (daemon_)
+			MHD_stop_daemon(daemon_);
+		daemon_ = NULL;
+		close(listen_fd);
+		listen_fd = -1;
 		srv_jobs_stop(slow_lane);
 		slow_lane = NULL;
-		return mdg_fail(err, MDG_ERR_IO,
-				"cannot listen on %s (address in use or not available?)",
-				c->listen);
+		return mdg_fail(err, MDG_ERR_IO, "cannot start the HTTP daemon on %s", c->listen);
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_,
-							     MHD_DAEMON_INFO_BIND_PORT);
-	unsigned bound = di ? di->port : port;
+	acceptor_running = 1;
+	struct sockaddr_storage bound_sa;
+	socklen_t bl = sizeof bound_sa;
+	unsigned bound = port;
+	if (getsockname(listen_fd, (struct sockaddr *)&bound_sa, &bl) == 0)
+		bound = ntohs(bound_sa.ss_family == AF_INET6
+				      ? ((struct sockaddr_in6 *)&bound_sa)->sin6_port
+				      : ((struct sockaddr_in *)&bound_sa)->sin_port);
 	srv_log(SRV_LOG_INFO, "listening on http://%s%s%s:%u/ (%d threads, database %s)",
 		sa->sa_family == AF_INET6 ? "[" : "", host,
 		sa->sa_family == AF_INET6 ? "]" : "", bound, srv_config_threads(c), c->database);
@@ -665,13 +732,14 @@ void http_stop(srv_app *a, int timeout, const sigset_t *sigs)
 {
 	if (daemon_ == NULL)
 		return;
-	listen_fd = MHD_quiesce_daemon(daemon_);
-	/* MHD no longer accepts, but the kernel would still queue new
-	 * connections on the listening socket until it is closed (which must
-	 * wait until after MHD_stop_daemon). shutdown() stops the listening
-	 * now, so new clients are refused instead of left hanging. */
-	if (listen_fd != MHD_INVALID_SOCKET)
+	/* Stop listening now, so new clients are refused instead of left
+	 * hanging: shutdown() ends the acceptor's accept(), and the kernel
+	 * refuses connections from then on. */
+	if (listen_fd >= 0)
 		shutdown(listen_fd, SHUT_RDWR);
+	if (acceptor_running)
+		pthread_join(acceptor, NULL);
+	acceptor_running = 0;
 	double until = app_now() + timeout;
 	unsigned n;
 	while ((n = http_inflight()) > 0 && app_now() < until) {
@@ -691,8 +759,8 @@ void http_stop(srv_app *a, int timeout, const sigset_t *sigs)
 	slow_lane = NULL;
 	MHD_stop_daemon(daemon_);
 	daemon_ = NULL;
-	if (listen_fd != MHD_INVALID_SOCKET)
+	if (listen_fd >= 0)
 		close(listen_fd);
-	listen_fd = MHD_INVALID_SOCKET;
+	listen_fd = -1;
 	(void)a;
 }

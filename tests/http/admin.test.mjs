@@ -462,7 +462,10 @@ test('swap under load: zero failed requests, every answer wholly from the old or
   const loops = [0, 1, 2, 3].map((n) => loop(n * 2));
   const versions = [];
   try {
-    for (let i = 0; i < 8; i++) {
+    // At least 8 swaps, and more (at most 40) until the chat loops have made
+    // 40 requests during them: how many fit in 8 depends on the machine. The
+    // last upload is A (an even count).
+    for (let i = 0; i < 40 && (i < 8 || requests < 40 || i % 2 === 1); i++) {
       const r = await upload('resident', i % 2 === 0 ? B : A);
       assert.equal(r.status, 200, r.text);
       versions.push(r.json.version);
@@ -475,7 +478,8 @@ test('swap under load: zero failed requests, every answer wholly from the old or
   assert.deepEqual(failures, [], 'no failed or mixed replies');
   assert.ok(requests >= 40, `enough chat requests during the swaps (${requests})`);
   assert.ok(seen.A > 0 && seen.B > 0, `answers from both versions (${JSON.stringify(seen)})`);
-  assert.equal(new Set(versions).size, 8, 'each import is a new version');
+  assert.equal(new Set(versions).size, versions.length, 'each import is a new version');
+  assert.ok(versions.length >= 8, `at least 8 swaps (${versions.length})`);
   // The last import (A) is served.
   assert.equal((await ask('resident', '県営住宅の入居者募集')).reply.qa_id, 'ONLY-A');
 });
