@@ -15,16 +15,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
-#include <sys/socket.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
