@@ -881,6 +881,39 @@ static mdg_rc half_converted(query *q, size_t start, size_t end, size_t chars)
 	return MDG_OK;
 }
 
+/* Whether a word begins with a small kana or a long-vowel mark, as no
+ * word does: MeCab split a kana run inside a syllable (きょかっている read
+ * き + ょかっている). */
+static int starts_mid_syllable(const char *t)
+{
+	uint32_t cp = 0;
+	if (*t)
+		nlp_utf8_decode(t, &cp);
+	static const uint32_t small[] = {0x3041, 0x3043, 0x3045, 0x3047, 0x3049, 0x3063,
+					 0x3083, 0x3085, 0x3087, 0x308E, 0x30A1, 0x30A3,
+					 0x30A5, 0x30A7, 0x30A9, 0x30C3, 0x30E3, 0x30E5,
+					 0x30E7, 0x30EE, 0x30FC};
+	for (size_t i = 0; i < sizeof small / sizeof *small; i++)
+		if (cp == small[i])
+			return 1;
+	return 0;
+}
+
+/* Drops the unknown pieces of a mis-split kana run (starts_mid_syllable):
+ * they are no word the user wrote, and would count as unknown words. */
+static void drop_split_pieces(query *q)
+{
+	int w = 0;
+	for (int i = 0; i < q->ntok; i++) {
+		if (starts_mid_syllable(q->tok[i].term) && term_df(q, q->tok[i].term) == 0) {
+			free(q->tok[i].term);
+			continue;
+		}
+		q->tok[w++] = q->tok[i];
+	}
+	q->ntok = w;
+}
+
 /* Hiragana runs (and katakana runs of words the knowledge base does not
  * have: ﾅﾝﾋﾞｮｳ typed for 難病) are read by kana_run. */
 static mdg_rc find_kana_runs(query *q)
@@ -1624,6 +1657,8 @@ static mdg_rc search_txn(kb *k, const char *bot, const char *text, size_t tlen,
 	rc = nlp_tagger_terms(kb_tagger(k), q->norm, q->nlen, add_token, q);
 	if (rc == MDG_OK)
 		rc = find_kana_runs(q);
+	if (rc == MDG_OK)
+		drop_split_pieces(q);
 	if (rc == MDG_OK)
 		rc = build_concepts(q);
 	if (rc == MDG_OK)

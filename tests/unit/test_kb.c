@@ -629,6 +629,23 @@ int main(void)
 		kb_result_free(g);
 	}
 
+	/* IPADIC splits 「きょかっている」 inside a syllable (き + ょかっている):
+	 * the piece is no word the user wrote, so it is no unknown word either. */
+	{
+		static const char *const loc[][10] = {
+			{"L-1", "自然公園でロケをするのに許可は必要ですか。",
+			 "撮影の内容により許可が必要です。", "", "公園", "", "", "", "", ""},
+			{"L-2", "駐車場を借りたい。", "管理事務所へどうぞ。", "", "庁舎", "", "", "", "",
+			 ""},
+		};
+		import_rows(k, "loc", 2, loc, NULL);
+		kb_result *g = search_bot(k, "loc", "ロケのきょかっている？");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "L-1") == 0 &&
+			      g->known_share > 0.9,
+		      "a piece MeCab split off mid-syllable does not count as an unknown word");
+		kb_result_free(g);
+	}
+
 	/* The department is searched too (with the category's weight): a
 	 * resident asks for the office by name. */
 	{
