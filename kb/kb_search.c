@@ -541,6 +541,29 @@ static int add_token(void *p, const nlp_term *t)
 	return 0;
 }
 
+/* Drops the tokens whose term an analysis step freed and set to NULL (a
+ * reading or a joined word took their place). */
+static void compact_tokens(query *q)
+{
+	int w = 0;
+	for (int i = 0; i < q->ntok; i++)
+		if (q->tok[i].term)
+			q->tok[w++] = q->tok[i];
+	q->ntok = w;
+}
+
+static void drop_token(token *t)
+{
+	free(t->term);
+	t->term = NULL;
+}
+
+/* 1 if cp is hiragana (not the long-vowel mark). */
+static int is_hiragana(uint32_t cp)
+{
+	return cp >= 0x3041 && cp <= 0x3096;
+}
+
 /* Document frequency of a term in the searched version (0 = unknown). */
 static int64_t term_df(query *q, const char *term)
 {
@@ -553,7 +576,7 @@ static int hiragana_only(const char *s)
 	while (*s) {
 		uint32_t cp;
 		s += nlp_utf8_decode(s, &cp);
-		if (!(cp >= 0x3041 && cp <= 0x3096) && cp != 0x30FC)
+		if (!is_hiragana(cp) && cp != 0x30FC)
 			return 0;
 	}
 	return 1;
@@ -780,16 +803,11 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 			matched[j] = PIECE_KANA_TERM;
 	/* Drop MeCab's tokens inside the run (or under its long words), then
 	 * add the matched pieces. */
-	int w = 0;
-	for (int i = 0; i < q->ntok; i++) {
+	for (int i = 0; i < q->ntok; i++)
 		if (whole ? q->tok[i].start >= start && q->tok[i].end <= end
-			  : under_piece(&q->tok[i], start, off, from, matched, nch)) {
-			free(q->tok[i].term);
-			continue;
-		}
-		q->tok[w++] = q->tok[i];
-	}
-	q->ntok = w;
+			  : under_piece(&q->tok[i], start, off, from, matched, nch))
+			drop_token(&q->tok[i]);
+	compact_tokens(q);
 	for (size_t j = nch; j > 0;) {
 		size_t i = (size_t)from[j];
 		if ((matched[j] == PIECE_WORD || matched[j] == PIECE_KANA_TERM) &&
@@ -843,7 +861,7 @@ static mdg_rc half_converted(query *q, size_t start, size_t end, size_t chars)
 	for (int k = 0; k < 2 && e < q->nlen; k++) {
 		uint32_t cp;
 		size_t l = nlp_utf8_decode(q->norm + e, &cp);
-		if (!(cp >= 0x3041 && cp <= 0x3096))
+		if (!is_hiragana(cp))
 			break;
 		e += l;
 		if (chars + (size_t)k + 1 < KANA_RUN_MIN)
@@ -856,15 +874,10 @@ static mdg_rc half_converted(query *q, size_t start, size_t end, size_t chars)
 			free(kata);
 			continue;
 		}
-		int w = 0;
-		for (int i = 0; i < q->ntok; i++) {
-			if (q->tok[i].start < e && q->tok[i].end > start) {
-				free(q->tok[i].term);
-				continue;
-			}
-			q->tok[w++] = q->tok[i];
-		}
-		q->ntok = w;
+		for (int i = 0; i < q->ntok; i++)
+			if (q->tok[i].start < e && q->tok[i].end > start)
+				drop_token(&q->tok[i]);
+		compact_tokens(q);
 		if (q->ntok >= MAX_TOKENS) {
 			free(kata);
 			return MDG_OK;
@@ -903,15 +916,10 @@ static int starts_mid_syllable(const char *t)
  * they are no word the user wrote, and would count as unknown words. */
 static void drop_split_pieces(query *q)
 {
-	int w = 0;
-	for (int i = 0; i < q->ntok; i++) {
-		if (starts_mid_syllable(q->tok[i].term) && term_df(q, q->tok[i].term) == 0) {
-			free(q->tok[i].term);
-			continue;
-		}
-		q->tok[w++] = q->tok[i];
-	}
-	q->ntok = w;
+	for (int i = 0; i < q->ntok; i++)
+		if (starts_mid_syllable(q->tok[i].term) && term_df(q, q->tok[i].term) == 0)
+			drop_token(&q->tok[i]);
+	compact_tokens(q);
 }
 
 /* Hiragana runs (and katakana runs of words the knowledge base does not
@@ -925,7 +933,7 @@ static mdg_rc find_kana_runs(query *q)
 		size_t len = 1;
 		if (i < q->nlen)
 			len = nlp_utf8_decode(q->norm + i, &cp);
-		int hira = (cp >= 0x3041 && cp <= 0x3096) || (cp == 0x30FC && in_run);
+		int hira = is_hiragana(cp) || (cp == 0x30FC && in_run);
 		int kata = !hira && ((cp >= 0x30A1 && cp <= 0x30FA) || cp == 0x30FC);
 		if (kata) {
 			if (kata_chars++ == 0)
