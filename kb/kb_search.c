@@ -730,7 +730,18 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 		for (size_t i = j >= 2 ? j - 2 : 0; phrase && i < j; i++) {
 			int cov = best_cov[i] + (int)(j - i);
 			int pcs = best_pieces[i] + 1;
-			if (cov < best_cov[j] || (cov == best_cov[j] && pcs >= best_pieces[j]))
+			/* Ending for ending, a particle reads the kana rather than
+			 * a one-kanji homophone (とり「たい」 is no 体), but after
+			 * another one-kanji word, with which it is a compound
+			 * (ちょう「ない」 → 庁内). */
+			int tie = cov == best_cov[j] && pcs == best_pieces[j] &&
+				  from[j] == (int)i && matched[j] == PIECE_WORD &&
+				  single_kanji_piece(q, kata + off[i], off[j] - off[i]) &&
+				  !(i > 0 && matched[i] == PIECE_WORD &&
+				    single_kanji_piece(q, kata + off[from[i]],
+						       off[i] - off[from[i]]));
+			if (!tie &&
+			    (cov < best_cov[j] || (cov == best_cov[j] && pcs >= best_pieces[j])))
 				continue;
 			if (is_kana_grammar(kata + off[i], off[j] - off[i])) {
 				best_cov[j] = cov;
