@@ -3,7 +3,7 @@
 #   make          release build: build/madoguchi, build/madoguchi-server
 #   make run      build + sample database + serve http://127.0.0.1:8080
 #   make test     ASan/UBSan build, every test level; ends "N passed, N failed"
-#   make eval     retrieval quality on ../shared/data/pref-faq (with Groonga)
+#   make eval     retrieval quality on ../shared/data/pref-faq and the sample bots (with Groonga)
 #   make bench    throughput/latency/memory benchmarks (with Groonga)
 
 SHELL := /bin/bash

@@ -4,7 +4,8 @@
 Imports the benchmark knowledge base into a temporary database, runs the
 development queries through `madoguchi search --jsonl` and prints SR@1/3/5,
 MRR, nDCG@10 and decline rates (in-scope wrongly declined, out-of-scope
-correctly declined). With --groonga, the same metrics for Debian's Groonga
+correctly declined). With --sample, the same for each bundled sample bot
+(kb/sample/<bot>.tsv) on its own queries (kb/sample/eval-<bot>.tsv). With --groonga, the same metrics for Debian's Groonga
 (TokenMecab, scorer_tf_idf) on the same data are printed side by side
 (see tools/groonga_peer.py). With --kana, every word written with kanji in
 the queries is first replaced by its reading in hiragana (IPADIC), as a
@@ -118,6 +119,51 @@ def run_madoguchi(binary, kb, queries, dicdir, tmp, import_args=()):
     return runs
 
 
+KEYS = ["SR@1", "SR@3", "SR@5", "MRR", "nDCG@10", "in_scope_declined",
+        "out_of_scope_declined"]
+
+# The bundled sample bots and their own query sets (kb/sample/eval-*.tsv,
+# written from the answers by someone who never ran the engine): a second,
+# independent check that a method generalises beyond pref-faq.
+SAMPLE_BOTS = ["resident", "staff"]
+
+
+def evaluate(a, kb, queries, tmp, import_args):
+    """{system name: metrics} for one knowledge base and its queries."""
+    if a.kana:
+        queries = to_kana(queries)
+    results = {}
+    for d in a.dicdir or [None]:
+        name = "madoguchi" + (f" ({os.path.basename(d)})" if d else "")
+        runs = run_madoguchi(a.bin, kb, queries, d, tmp, import_args)
+        results[name] = metrics(queries, runs)
+        os.remove(os.path.join(tmp, "eval.db"))
+        if a.failures:
+            for (q, g), (dec, ids) in zip(queries, runs):
+                top = ids[0] if ids else "-"
+                if g and (not ids or g.get(top, 0) < 1 or dec == "none"):
+                    print(f"MISS [{dec}] {q}  want={sorted(g)} got={ids[:3]}")
+                if not g and dec != "none":
+                    print(f"OOS  [{dec}] {q}  got={ids[:3]}")
+    if a.groonga:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import groonga_peer
+        runs = groonga_peer.run(kb, queries, tmp)
+        results["Groonga (TokenMecab, tf-idf)"] = metrics(queries, runs)
+    return results
+
+
+def print_table(title, results):
+    names = list(results)
+    print(title)
+    print(f"{'metric':24}" + "".join(f"{n:>32}" for n in names))
+    for k in KEYS:
+        print(f"{k:24}" + "".join(f"{results[n][k]:>32.3f}" for n in names))
+    first = results[names[0]]
+    print(f"({first['queries_in_scope']} in-scope and {first['queries_out_of_scope']} "
+          f"out-of-scope queries)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "madoguchi"))
@@ -132,44 +178,35 @@ def main():
     ap.add_argument("--no-synonyms", action="store_true",
                     help="import without the synonym dictionary")
     ap.add_argument("--synonyms", help="import with this synonym dictionary instead")
+    ap.add_argument("--sample", action="store_true",
+                    help="also evaluate the bundled sample bots on kb/sample/eval-*.tsv")
+    ap.add_argument("--sample-only", action="store_true",
+                    help="evaluate only the bundled sample bots")
     a = ap.parse_args()
     import_args = (["--no-synonyms"] if a.no_synonyms else
                    ["--synonyms", a.synonyms] if a.synonyms else [])
-    kb = os.path.join(a.data, "kb.tsv")
-    queries = read_queries(os.path.join(a.data, "dev-queries.tsv"))
-    if a.kana:
-        queries = to_kana(queries)
-    results = {}
+    sets = []
+    if not a.sample_only:
+        sets.append(("pref-faq (../shared/data/pref-faq)", os.path.join(a.data, "kb.tsv"),
+                     os.path.join(a.data, "dev-queries.tsv")))
+    if a.sample or a.sample_only:
+        for bot in SAMPLE_BOTS:
+            sets.append((f"sample bot {bot} (kb/sample/eval-{bot}.tsv)",
+                         os.path.join(ROOT, "kb", "sample", f"{bot}.tsv"),
+                         os.path.join(ROOT, "kb", "sample", f"eval-{bot}.tsv")))
+    out = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for d in a.dicdir or [None]:
-            name = "madoguchi" + (f" ({os.path.basename(d)})" if d else "")
-            runs = run_madoguchi(a.bin, kb, queries, d, tmp, import_args)
-            results[name] = metrics(queries, runs)
-            os.remove(os.path.join(tmp, "eval.db"))
-            if a.failures:
-                for (q, g), (dec, ids) in zip(queries, runs):
-                    top = ids[0] if ids else "-"
-                    if g and (not ids or g.get(top, 0) < 1 or dec == "none"):
-                        print(f"MISS [{dec}] {q}  want={sorted(g)} got={ids[:3]}")
-                    if not g and dec != "none":
-                        print(f"OOS  [{dec}] {q}  got={ids[:3]}")
-        if a.groonga:
-            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-            import groonga_peer
-            runs = groonga_peer.run(kb, queries, tmp)
-            results["Groonga (TokenMecab, tf-idf)"] = metrics(queries, runs)
-    keys = ["SR@1", "SR@3", "SR@5", "MRR", "nDCG@10", "in_scope_declined",
-            "out_of_scope_declined"]
-    names = list(results)
-    print(f"{'metric':24}" + "".join(f"{n:>32}" for n in names))
-    for k in keys:
-        print(f"{k:24}" + "".join(f"{results[n][k]:>32.3f}" for n in names))
-    first = results[names[0]]
-    print(f"({first['queries_in_scope']} in-scope and {first['queries_out_of_scope']} "
-          f"out-of-scope queries)")
+        for i, (title, kb, qpath) in enumerate(sets):
+            work = os.path.join(tmp, f"set{i}")
+            os.mkdir(work)
+            results = evaluate(a, kb, read_queries(qpath), work, import_args)
+            if i:
+                print()
+            print_table(title, results)
+            out[title] = results
     if a.json:
         with open(a.json, "w") as f:
-            json.dump(results, f, indent=2, ensure_ascii=False)
+            json.dump(out, f, indent=2, ensure_ascii=False)
 
 
 if __name__ == "__main__":
