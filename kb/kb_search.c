@@ -438,6 +438,7 @@ typedef struct token {
 	char *term;
 	size_t start, end;
 	int concept; /* concept index once assigned, -1 before */
+	int homo;    /* a word read from kana: the concept of its homophones, or -1 */
 	int predicate; /* a verb or adjective (nlp_term.predicate) */
 	int part[2];   /* a word IPADIC split (join_split_words): its pieces' term ids */
 } token;
@@ -535,6 +536,7 @@ static int add_token(void *p, const nlp_term *t)
 	w->start = t->start;
 	w->end = t->end;
 	w->concept = -1;
+	w->homo = -1;
 	w->predicate = t->predicate;
 	w->part[0] = w->part[1] = -1;
 	q->ntok++;
@@ -845,7 +847,8 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 				t->end = start + off[j];
 				t->predicate = 0; /* not known: counts as a subject */
 				t->part[0] = t->part[1] = -1;
-				t->concept = c->nalts > 1 ? q->ncon++ : -1;
+				t->concept = -1;
+				t->homo = c->nalts > 1 ? q->ncon++ : -1;
 				if (t->term == NULL) {
 					rc = MDG_ERR_NOMEM;
 					goto out;
@@ -898,7 +901,7 @@ static mdg_rc half_converted(query *q, size_t start, size_t end, size_t chars)
 		t->term = kata;
 		t->start = start;
 		t->end = e;
-		t->concept = -1;
+		t->concept = t->homo = -1;
 		t->part[0] = t->part[1] = -1;
 		return MDG_OK;
 	}
@@ -1034,23 +1037,46 @@ static int spellings(const query *q, const char *term, char key[128],
 	return n;
 }
 
+/* Whether token t is term: its own, or one of its homophones when it was
+ * read from kana (ひょう is 票 or 表). */
+static int tok_is(const query *q, const token *t, const char *term)
+{
+	if (strcmp(t->term, term) == 0)
+		return 1;
+	const concept *h = t->homo >= 0 ? &q->con[t->homo] : NULL;
+	for (int a = 0; h && a < h->nalts; a++)
+		if (h->nterms[a] == 1 && strcmp(q->terms[h->terms[a][0]], term) == 0)
+			return 1;
+	return 0;
+}
+
 /* The synonym phrase starting at token s, if any; a phrase's first word
- * may be written with other okurigana than the message's. */
+ * may be written with other okurigana than the message's, or be any
+ * homophone of a word read from kana when more words follow. */
 static syn_phrase *phrase_at(query *q, int s)
 {
 	search_cache *c = q->cache;
 	char key[128];
 	const char *sp[SPELLINGS];
-	int nsp = spellings(q, q->tok[s].term, key, sp);
+	const concept *h = q->tok[s].homo >= 0 ? &q->con[q->tok[s].homo] : NULL;
+	int nsp = 0;
+	if (h) {
+		for (int a = 0; a < h->nalts && nsp < SPELLINGS; a++)
+			if (h->nterms[a] == 1)
+				sp[nsp++] = q->terms[h->terms[a][0]];
+	} else {
+		nsp = spellings(q, q->tok[s].term, key, sp);
+	}
 	for (int k = 0; k < nsp; k++) {
 		for (size_t p = phrase_lower_bound(c, sp[k]);
 		     p < c->nphr && strcmp(c->phr[p].terms[0], sp[k]) == 0; p++) {
-			int ok = s + c->phr[p].nterms <= q->ntok;
+			/* one homophone alone is no more this word than another */
+			int ok = s + c->phr[p].nterms <= q->ntok && (!h || c->phr[p].nterms > 1);
 			if (ok && c->phr[p].whole)
 				ok = whole_around(q, c->phr[p].whole, &q->tok[s]);
 			for (int j = 1; j < c->phr[p].nterms && ok; j++)
 				ok = q->tok[s + j].concept < 0 &&
-				     strcmp(q->tok[s + j].term, c->phr[p].terms[j]) == 0;
+				     tok_is(q, &q->tok[s + j], c->phr[p].terms[j]);
 			if (ok)
 				return &c->phr[p];
 		}
@@ -1091,7 +1117,8 @@ static mdg_rc join_split_words(query *q)
 	for (int i = 0; i + 1 < q->ntok; i++) {
 		token *x = &q->tok[i], *y = &q->tok[i + 1];
 		if (x->end != y->start || x->concept >= 0 || y->concept >= 0 ||
-		    x->predicate || !one_kanji(x->term) || !starts_kanji(y->term))
+		    x->homo >= 0 || y->homo >= 0 || x->predicate || !one_kanji(x->term) ||
+		    !starts_kanji(y->term))
 			continue;
 		char w[128], key[128];
 		int n = snprintf(w, sizeof w, "%s%s", x->term, y->term);
@@ -1124,6 +1151,28 @@ static int phrase_known(query *q, const syn_phrase *ph)
 		if (term_df(q, ph->terms[j]) > 0)
 			return 1;
 	return 0;
+}
+
+/* Removes the concepts no token has (homophones read from kana that a
+ * synonym phrase took), renumbering the others. */
+static void drop_unused_concepts(query *q)
+{
+	int map[MAX_CONCEPTS], used[MAX_CONCEPTS] = {0}, n = 0;
+	for (int i = 0; i < q->ntok; i++)
+		if (q->tok[i].concept >= 0)
+			used[q->tok[i].concept] = 1;
+	for (int c = 0; c < q->ncon; c++) {
+		map[c] = used[c] ? n : -1;
+		if (used[c] && n != c)
+			q->con[n] = q->con[c];
+		n += used[c];
+	}
+	for (int i = 0; i < q->ntok; i++) {
+		if (q->tok[i].concept >= 0)
+			q->tok[i].concept = map[q->tok[i].concept];
+		q->tok[i].homo = -1; /* every one is now its token's concept */
+	}
+	q->ncon = n;
 }
 
 /* Turns tokens into concepts, merging synonym phrases. */
@@ -1189,6 +1238,11 @@ static mdg_rc build_concepts(query *q)
 			q->tok[s + j].concept = q->ncon;
 		q->ncon++;
 	}
+	/* Homophones no phrase took are their own concept. */
+	for (int i = 0; i < q->ntok; i++)
+		if (q->tok[i].concept < 0 && q->tok[i].homo >= 0)
+			q->tok[i].concept = q->tok[i].homo;
+	drop_unused_concepts(q);
 	for (int i = 0; i < q->ntok && q->ncon < MAX_CONCEPTS; i++) {
 		if (q->tok[i].concept >= 0)
 			continue;
@@ -1322,10 +1376,17 @@ static mdg_rc fts_query(query *q, mdg_buf *b, kb_fts_params *p)
 	 * cost is the summed length of the terms' posting lists. The rarest
 	 * terms (most of the score's weight) are searched first, up to a budget of
 	 * postings proportional to the knowledge base; common terms beyond it
-	 * are left out of the MATCH (the re-ranker still counts them). */
+	 * are left out of the MATCH (the re-ranker still counts them). Only
+	 * the concepts' terms are searched: a homophone a synonym phrase ruled
+	 * out (講座 in ぎんこうこうざ) is no longer the message's. */
+	unsigned char searched[MAX_TERMS] = {0};
+	for (int c = 0; c < q->ncon; c++)
+		for (int a = 0; a < q->con[c].nalts; a++)
+			for (int j = 0; j < q->con[c].nterms[a]; j++)
+				searched[q->con[c].terms[a][j]] = 1;
 	int order[MAX_TERMS], n = 0;
 	for (int i = 0; i < q->nterms; i++)
-		if (q->df[i] > 0)
+		if (q->df[i] > 0 && searched[i])
 			order[n++] = i;
 	for (int i = 1; i < n; i++) { /* insertion sort by df: n is small */
 		int v = order[i], j = i;

@@ -142,7 +142,8 @@ char *kb_alt_join(const char *alt)
 
 /* Collects the terms of one field into a space-separated set. */
 typedef struct termset {
-	kb_version_builder *b; /* NULL: terms only (synonym phrases) */
+	kb_version_builder *b; /* NULL: no document frequencies (synonym phrases) */
+	kb_strtab *readings;   /* the readings seen, or NULL */
 	mdg_buf *set;   /* " t1 t2 ... " with surrounding spaces for lookup */
 	int64_t doc;
 	mdg_rc rc;
@@ -162,14 +163,15 @@ static int collect_term(void *p, const nlp_term *t)
 		ts->rc = mdg_buf_printf(ts->set, "%s ", t->term);
 	if (ts->rc == MDG_OK && ts->b)
 		ts->rc = kb_strtab_bump(&ts->b->df, t->term, ts->doc);
-	if (ts->rc == MDG_OK && ts->b && t->reading[0] && strcmp(t->reading, "*") != 0) {
-		/* Readings of the surface, in katakana, for kana-only queries;
-		 * written once per distinct pair at commit. */
+	if (ts->rc == MDG_OK && ts->readings && t->reading[0] && strcmp(t->reading, "*") != 0) {
+		/* Readings of the surface, in katakana, for kana-only queries
+		 * (the synonyms' too: くるま is the 車 of 車の税金); written once
+		 * per distinct pair at commit. */
 		char pair[600];
 		int n = snprintf(pair, sizeof pair, "%s\t%.*s", t->reading, (int)t->len,
 				 t->term);
 		if (n > 0 && (size_t)n < sizeof pair)
-			ts->rc = kb_strtab_bump(&ts->b->readings, pair, 0);
+			ts->rc = kb_strtab_bump(ts->readings, pair, 0);
 	}
 	return ts->rc != MDG_OK;
 }
@@ -206,9 +208,9 @@ mdg_rc kb_version_add_qa(kb_version_builder *b, const kb_qa_fields *f, char **er
 	/* Terms first (the document counter, not the rowid, dedupes df), then
 	 * one INSERT per row. */
 	int64_t doc = ++b->ndocs;
-	termset qs = {.b = b, .set = &qterms, .doc = doc};
-	termset as = {.b = b, .set = &aterms, .doc = doc};
-	termset ds = {.b = b, .set = &dterms, .doc = doc};
+	termset qs = {.b = b, .readings = &b->readings, .set = &qterms, .doc = doc};
+	termset as = {.b = b, .readings = &b->readings, .set = &aterms, .doc = doc};
+	termset ds = {.b = b, .readings = &b->readings, .set = &dterms, .doc = doc};
 	if ((rc = terms_of(b, nq, &qs)) || (rc = terms_of(b, nalt, &as)) ||
 	    (rc = terms_of(b, nkw, &as)))
 		goto out;
@@ -279,7 +281,7 @@ static mdg_rc add_group(void *p, size_t group, const char *const *phrases, size_
 		size_t nn = 0;
 		mdg_buf terms = {0};
 		rc = nlp_norm(phrases[i], strlen(phrases[i]), &norm, &nn, s->b->err);
-		termset ts = {.set = &terms};
+		termset ts = {.readings = &s->b->readings, .set = &terms};
 		if (rc == MDG_OK)
 			rc = nlp_tagger_terms(kb_tagger(k), norm, nn, collect_term, &ts);
 		if (rc == MDG_OK)

@@ -25,10 +25,11 @@
  * katakana word of four or more characters is dropped; 4: IPADIC's もらう as
  * a main verb is a term, kanji spellings of empty verbs such as 出来る are
  * not; 5: the interrogative adverbs いくら and なぜ are terms; 6: 何 and its
- * counter, 何日 or 何回, are one term; 7: the adverb 初めて is a term): each
- * knowledge-base version records the revision it was indexed with, and one
- * indexed before is reported for re-import. */
-#define NLP_ANALYZER_REVISION 7
+ * counter, 何日 or 何回, are one term; 7: the adverb 初めて is a term; 8:
+ * the synonym dictionary's words have readings too): each knowledge-base
+ * version records the revision it was indexed with, and one indexed before
+ * is reported for re-import. */
+#define NLP_ANALYZER_REVISION 8
 
 typedef struct nlp_model nlp_model;
 typedef struct nlp_tagger nlp_tagger;

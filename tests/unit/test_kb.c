@@ -767,6 +767,37 @@ int main(void)
 		kb_result_free(g);
 	}
 
+	/* Kana reads the synonym dictionary's words too (しはらい is the 支払い
+	 * of [納付, 支払い], a word no Q&A writes), and a homophone read from kana is
+	 * the word of a synonym phrase it completes (ぎんこう|こうざ is 銀行口座,
+	 * not 講座). */
+	{
+		char syn[] = "/tmp/mdg-test-syn-XXXXXX";
+		write_synonyms(syn, "- [納付, 支払い]\n- [引き落とし口座, 銀行口座]\n");
+		static const char *const ks[][10] = {
+			{"K-1", "自動車税の納付方法を教えてください。", "納税通知書で納付できます。", "",
+			 "税", "", "", "", "", ""},
+			{"K-2", "自動車税の減免を受けたい。", "申請書を出してください。", "", "税", "",
+			 "", "", "", ""},
+			{"K-3", "引き落とし口座を変えたい。", "口座振替依頼書を出してください。", "",
+			 "税", "", "", "", "", ""},
+			{"K-4", "講座の申し込み方法は？", "窓口で受け付けます。", "", "講座", "", "",
+			 "", "", ""},
+		};
+		import_rows(k, "kanasyn", 4, ks, syn);
+		unlink(syn);
+		kb_result *g = search_bot(k, "kanasyn", "じどうしゃぜいのしはらい");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "K-1") == 0 &&
+			      g->hits[0].qcov > 0.999,
+		      "しはらい reads the synonym 支払い (納付)");
+		kb_result_free(g);
+		g = search_bot(k, "kanasyn", "ぎんこうこうざをかえたい");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "K-3") == 0 &&
+			      !hits_have(g, "K-4"),
+		      "ぎんこうこうざ is the phrase 銀行口座, not 銀行 + 講座");
+		kb_result_free(g);
+	}
+
 	/* A unit asks for a size, it is not the subject: 「添付 何MBまで」 is not
 	 * declined because the attachment questions do not say MB. */
 	{
