@@ -650,6 +650,39 @@ static int next_word_at(const int *matched, const int *from, size_t nch, size_t 
 	return 0;
 }
 
+/* End of the piece of the best path starting at character j, or 0. */
+static size_t piece_from(const int *from, size_t nch, size_t j)
+{
+	for (size_t k = nch; k > j; k = (size_t)from[k])
+		if ((size_t)from[k] == j)
+			return k;
+	return 0;
+}
+
+/* Whether a one-kanji piece [i, j) starts a synonym phrase with the word
+ * after it, one particle between (くるま|の|ぜいきん → 車の税金): the
+ * phrase says which homophone it is. */
+static int starts_phrase(query *q, const char *kata, const size_t *off, const int *matched,
+			 const int *from, size_t nch, size_t i, size_t j)
+{
+	size_t a = j, b = piece_from(from, nch, j);
+	if (b && matched[b] == PIECE_GRAMMAR)
+		b = piece_from(from, nch, a = b);
+	if (b == 0 || matched[b] != PIECE_WORD)
+		return 0;
+	char t[SET_TERMS][64], u[SET_TERMS][64];
+	int nt = reading_terms(q, kata + off[i], off[j] - off[i], t, SET_TERMS, 0);
+	int nu = reading_terms(q, kata + off[a], off[b] - off[a], u, SET_TERMS, 0);
+	const search_cache *c = q->cache;
+	for (int x = 0; x < nt; x++)
+		for (size_t p = phrase_lower_bound(c, t[x]);
+		     p < c->nphr && strcmp(c->phr[p].terms[0], t[x]) == 0; p++)
+			for (int y = 0; y < nu && c->phr[p].nterms > 1; y++)
+				if (strcmp(c->phr[p].terms[1], u[y]) == 0)
+					return 1;
+	return 0;
+}
+
 /* Whether the katakana text before byte at ends in テ or デ: a verb after
  * a te-form (〜て「もらう」, 〜て「いただける」, 〜て「しまう」) is an auxiliary. */
 static int after_te(const char *kata, size_t at)
@@ -755,7 +788,8 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 	}
 	/* A single kanji read from two or three kana (きょう → 橋, げん → 原)
 	 * is mostly a homophone of another word; it counts only next to
-	 * another word of the run (じどうしゃ|ぜい → 自動車 税). */
+	 * another word of the run (じどうしゃ|ぜい → 自動車 税) or where it
+	 * starts a synonym phrase (starts_phrase). */
 	int words = 0, cov = best_cov[nch];
 	for (size_t j = nch; j > 0; j = (size_t)from[j]) {
 		size_t i = (size_t)from[j];
@@ -763,7 +797,8 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 		    single_kanji_piece(q, kata + off[i], off[j] - off[i])) {
 			int prev = i > 0 && matched[i] == PIECE_WORD;
 			int next = j < nch && next_word_at(matched, from, nch, j);
-			if (!prev && !next) {
+			if (!prev && !next &&
+			    !starts_phrase(q, kata, off, matched, from, nch, i, j)) {
 				matched[j] = PIECE_NONE;
 				cov -= (int)(j - i);
 			}

@@ -773,7 +773,8 @@ int main(void)
 	 * not 講座). */
 	{
 		char syn[] = "/tmp/mdg-test-syn-XXXXXX";
-		write_synonyms(syn, "- [納付, 支払い]\n- [引き落とし口座, 銀行口座]\n");
+		write_synonyms(syn, "- [納付, 支払い]\n- [引き落とし口座, 銀行口座]\n"
+				    "- [自動車税, 車の税金]\n");
 		static const char *const ks[][10] = {
 			{"K-1", "自動車税の納付方法を教えてください。", "納税通知書で納付できます。", "",
 			 "税", "", "", "", "", ""},
@@ -790,6 +791,12 @@ int main(void)
 		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "K-1") == 0 &&
 			      g->hits[0].qcov > 0.999,
 		      "しはらい reads the synonym 支払い (納付)");
+		kb_result_free(g);
+		/* くるま alone is a one-kanji homophone, but 車の税金 says which. */
+		g = search_bot(k, "kanasyn", "くるまのぜいきんのしはらい");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "K-1") == 0 &&
+			      g->hits[0].qcov > 0.999,
+		      "くるま|の|ぜいきん is the phrase 車の税金 (自動車税)");
 		kb_result_free(g);
 		g = search_bot(k, "kanasyn", "ぎんこうこうざをかえたい");
 		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "K-3") == 0 &&
