@@ -641,15 +641,6 @@ enum piece {
 	PIECE_KANA_TERM, /* ... that is a term here (not after a te-form) */
 };
 
-/* Whether the piece of the best path starting at character j is a word. */
-static int next_word_at(const int *matched, const int *from, size_t nch, size_t j)
-{
-	for (size_t k = nch; k > j; k = (size_t)from[k])
-		if ((size_t)from[k] == j)
-			return matched[k] == PIECE_WORD;
-	return 0;
-}
-
 /* End of the piece of the best path starting at character j, or 0. */
 static size_t piece_from(const int *from, size_t nch, size_t j)
 {
@@ -657,6 +648,13 @@ static size_t piece_from(const int *from, size_t nch, size_t j)
 		if ((size_t)from[k] == j)
 			return k;
 	return 0;
+}
+
+/* Whether the piece of the best path starting at character j is a word. */
+static int next_word_at(const int *matched, const int *from, size_t nch, size_t j)
+{
+	size_t k = piece_from(from, nch, j);
+	return k && matched[k] == PIECE_WORD;
 }
 
 /* Whether a one-kanji piece [i, j) starts a synonym phrase with the word
