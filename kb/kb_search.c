@@ -663,9 +663,11 @@ static int next_word_at(const int *matched, const int *from, size_t nch, size_t 
 static int starts_phrase(query *q, const char *kata, const size_t *off, const int *matched,
 			 const int *from, size_t nch, size_t i, size_t j)
 {
-	size_t a = j, b = piece_from(from, nch, j);
-	if (b && matched[b] == PIECE_GRAMMAR)
-		b = piece_from(from, nch, a = b);
+	size_t a = j, b = piece_from(from, nch, a); /* the next word: [a, b) */
+	if (b && matched[b] == PIECE_GRAMMAR) {
+		a = b;
+		b = piece_from(from, nch, a);
+	}
 	if (b == 0 || matched[b] != PIECE_WORD)
 		return 0;
 	char t[SET_TERMS][64], u[SET_TERMS][64];
