@@ -1085,9 +1085,27 @@ static int tok_is(const query *q, const token *t, const char *term)
 	return 0;
 }
 
+/* Whether every homophone of h is a one-word phrase of group grp: they are
+ * then spellings of one word (しめきり: 締切, 締め切り, 〆切), not a guess. */
+static int homophones_in_group(const query *q, const concept *h, int grp)
+{
+	const search_cache *c = q->cache;
+	for (int a = 0; a < h->nalts; a++) {
+		const char *t = q->terms[h->terms[a][0]];
+		int in = 0;
+		for (size_t p = phrase_lower_bound(c, t);
+		     !in && p < c->nphr && strcmp(c->phr[p].terms[0], t) == 0; p++)
+			in = c->phr[p].nterms == 1 && c->phr[p].grp == grp;
+		if (h->nterms[a] != 1 || !in)
+			return 0;
+	}
+	return 1;
+}
+
 /* The synonym phrase starting at token s, if any; a phrase's first word
  * may be written with other okurigana than the message's, or be any
- * homophone of a word read from kana when more words follow. */
+ * homophone of a word read from kana when more words follow (or when all
+ * its homophones are of the phrase's group). */
 static syn_phrase *phrase_at(query *q, int s)
 {
 	search_cache *c = q->cache;
@@ -1106,7 +1124,9 @@ static syn_phrase *phrase_at(query *q, int s)
 		for (size_t p = phrase_lower_bound(c, sp[k]);
 		     p < c->nphr && strcmp(c->phr[p].terms[0], sp[k]) == 0; p++) {
 			/* one homophone alone is no more this word than another */
-			int ok = s + c->phr[p].nterms <= q->ntok && (!h || c->phr[p].nterms > 1);
+			int ok = s + c->phr[p].nterms <= q->ntok &&
+				 (!h || c->phr[p].nterms > 1 ||
+				  homophones_in_group(q, h, c->phr[p].grp));
 			if (ok && c->phr[p].whole)
 				ok = whole_around(q, c->phr[p].whole, &q->tok[s]);
 			for (int j = 1; j < c->phr[p].nterms && ok; j++)
@@ -1528,9 +1548,9 @@ static mdg_rc rerank(query *q, const kb_search_opts *o, const kb_cand *row, doub
 	if (search_debug()) {
 		fprintf(stderr, "  cm %s", row->ext_id);
 		for (int c = 0; c < q->ncon; c++)
-			fprintf(stderr, " %s:%.2f:%d:%.2f:%.2f:%.2f",
+			fprintf(stderr, " %s:%.2f:%d:%d:%.2f:%.2f:%.2f",
 				q->terms[q->con[c].terms[0][0]], q->con[c].weight,
-				concept_known(q, &q->con[c]),
+				concept_known(q, &q->con[c]), q->con[c].noun,
 				concept_match(q, &q->con[c], q->in_q),
 				concept_match(q, &q->con[c], q->in_a),
 				concept_match(q, &q->con[c], q->in_d));
@@ -1769,6 +1789,8 @@ static mdg_rc search_txn(kb *k, const char *bot, const char *text, size_t tlen,
 	}
 	if ((rc = cache_load(k, q->version, &q->cache, err)) != MDG_OK)
 		goto out;
+	if (search_debug())
+		fprintf(stderr, "QUERY %.*s\n", (int)q->nlen, q->norm);
 	rc = nlp_tagger_terms(kb_tagger(k), q->norm, q->nlen, add_token, q);
 	if (rc == MDG_OK)
 		rc = find_kana_runs(q);

@@ -805,6 +805,27 @@ int main(void)
 		kb_result_free(g);
 	}
 
+	/* A word read from kana whose homophones are all spellings in one
+	 * synonym group (しめきり: 締切, 締め切り) takes the group (期限). */
+	{
+		char syn[] = "/tmp/mdg-test-syn-XXXXXX";
+		write_synonyms(syn, "- [締め切り, 締切, 期限]\n");
+		static const char *const ls[][10] = {
+			{"L-1", "申請の期限はいつですか。", "3月末です。", "", "申請", "", "", "", "",
+			 ""},
+			{"L-2", "締切を過ぎた申請は受け付けますか。", "締め切り後は受け付けません。",
+			 "", "申請", "", "", "", "", ""},
+			{"L-3", "窓口の場所はどこですか。", "本庁舎1階です。", "", "窓口", "", "", "",
+			 "", ""},
+		};
+		import_rows(k, "kanagrp", 3, ls, syn);
+		unlink(syn);
+		kb_result *g = search_bot(k, "kanagrp", "しめきり");
+		CHECK(g && hits_have(g, "L-1") && hits_have(g, "L-2") && !hits_have(g, "L-3"),
+		      "しめきり (締切 or 締め切り, one group) also finds 期限");
+		kb_result_free(g);
+	}
+
 	/* A unit asks for a size, it is not the subject: 「添付 何MBまで」 is not
 	 * declined because the attachment questions do not say MB. */
 	{
