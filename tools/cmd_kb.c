@@ -112,7 +112,9 @@ int cmd_import(int argc, char **argv)
 			rep->nproblems);
 		code = 1;
 	} else if (rc != MDG_OK) {
-		fprintf(stderr, "%s:0:: %s\n", file, err ? err : mdg_strerror(rc));
+		/* Not the spreadsheet's rows: the synonym dictionary (whose
+		 * message names its own file and line) or the database. */
+		fprintf(stderr, "madoguchi import: %s\n", err ? err : mdg_strerror(rc));
 		code = 1;
 	} else {
 		printf("%s %zu Q&A for bot '%s' (%s): %zu added, %zu updated, "

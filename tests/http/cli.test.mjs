@@ -106,6 +106,18 @@ test('validation errors: every problem as FILE:ROW:COLUMN, exit 1, nothing chang
   assert.equal(j.code, 1, 'invalid encoding is a validation error, not a crash');
 });
 
+test('a broken synonym dictionary: its file and line, exit 1, nothing changed', () => {
+  const db = join(dir, 'syn.db');
+  assert.equal(run(['import', '--db', db, '--bot', 'pref', join(dir, 'kb.csv')]).code, 0);
+  const syn = join(dir, 'bad-synonyms.yaml');
+  writeFileSync(syn, '- [自動車税, 車の税金]\n- [ひとつだけ]\n');
+  const r = run(['import', '--db', db, '--bot', 'pref', '--synonyms', syn, join(dir, 'kb.csv')]);
+  assert.equal(r.code, 1);
+  assert.equal(r.err.trim(), `madoguchi import: ${syn}:2: a synonym group needs at least two entries`);
+  const s = run(['search', '--db', db, '--bot', 'pref', '--jsonl'], '車の税金\n');
+  assert.equal(JSON.parse(s.out).results[0].id, 'T-1', 'the imported version is still served');
+});
+
 test('usage errors exit 2', () => {
   assert.equal(run(['import', '--db', join(dir, 'x.db')]).code, 2);
   assert.equal(run(['frobnicate']).code, 2);
