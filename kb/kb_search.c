@@ -20,6 +20,7 @@
 #define MAX_TOKENS 256     /* terms taken from one message */
 #define MAX_CONCEPTS 256
 #define MAX_ALTS 16        /* alternatives per concept */
+#define COMPOUND_SPELLINGS 4 /* spellings of a word tried in its compounds */
 #define MAX_ALT_TERMS 8    /* terms per alternative */
 #define MAX_TERMS 1024     /* distinct terms in one analysed query */
 #define TERM_SLOTS 2048    /* hash slots for them (power of two, > 2x) */
@@ -292,8 +293,11 @@ static mdg_rc load_vocab(kb *k, search_cache *c, char **err)
 	if (rc != MDG_OK)
 		return rc;
 	st = kb_stmt(k,
-		     "SELECT reading, term FROM readings WHERE version_id=?1 "
-		     "ORDER BY reading, term",
+		     /* A reading keeps the SET_TERMS terms most Q&A use: ケン
+		      * is 県 before 健, 券, 建 (and 犬, 権 are dropped). */
+		     "SELECT r.reading, r.term FROM readings r LEFT JOIN terms t "
+		     "ON t.version_id=r.version_id AND t.term=r.term "
+		     "WHERE r.version_id=?1 ORDER BY r.reading, coalesce(t.df, 0) DESC, r.term",
 		     err);
 	if (st == NULL)
 		return MDG_ERR_DB;
@@ -1408,6 +1412,22 @@ static int fts_param(kb_fts_params *p, double idf)
 	return 1;
 }
 
+/* The one-word spellings a token stands for in compounds: its concept's
+ * (okurigana variants, homophones read from kana) unless that is a synonym
+ * group, whose phrases are other words; the token's own term first. */
+static int word_spellings(const query *q, const token *t, const char *out[COMPOUND_SPELLINGS])
+{
+	int n = 0;
+	out[n++] = t->term;
+	const concept *c = t->concept >= 0 ? &q->con[t->concept] : NULL;
+	for (int a = 0; c && !c->synonym && a < c->nalts && n < COMPOUND_SPELLINGS; a++) {
+		const char *w = q->terms[c->terms[a][0]];
+		if (c->nterms[a] == 1 && strcmp(w, t->term) != 0)
+			out[n++] = w;
+	}
+	return n;
+}
+
 /* FTS5 query: the OR of every known term, each quoted as one phrase, and
  * the matching mdg_score parameters. */
 static mdg_rc fts_query(query *q, mdg_buf *b, kb_fts_params *p)
@@ -1415,17 +1435,23 @@ static mdg_rc fts_query(query *q, mdg_buf *b, kb_fts_params *p)
 	mdg_rc rc = MDG_OK;
 	memcpy(p->weight, fts_weights, sizeof p->weight);
 	p->nphrases = 0;
-	/* Compounds of adjacent words in the message (see nlp_bigram). */
+	/* Compounds of adjacent words in the message (see nlp_bigram), of
+	 * each spelling or homophone of the two words (じゅしん|ばこ: 受信箱,
+	 * though 受診 is read first). */
 	for (int i = 0; i + 1 < q->ntok && rc == MDG_OK; i++) {
 		const token *x = &q->tok[i], *y = &q->tok[i + 1];
 		if (x->end != y->start || x->concept == y->concept)
 			continue;
-		char bg[NLP_BIGRAM_MAX];
-		size_t n = nlp_bigram(x->term, strlen(x->term), y->term, strlen(y->term),
-				      bg, sizeof bg);
-		if (n == 0 || memchr(bg, '"', n) || !fts_param(p, -1))
-			continue; /* -1: mdg_score counts a compound's documents */
-		rc = mdg_buf_printf(b, "%s\"%s\"", b->len ? " OR " : "", bg);
+		const char *xs[COMPOUND_SPELLINGS], *ys[COMPOUND_SPELLINGS];
+		int nx = word_spellings(q, x, xs), ny = word_spellings(q, y, ys);
+		for (int a = 0; a < nx * ny && rc == MDG_OK; a++) {
+			const char *u = xs[a / ny], *v = ys[a % ny];
+			char bg[NLP_BIGRAM_MAX];
+			size_t n = nlp_bigram(u, strlen(u), v, strlen(v), bg, sizeof bg);
+			if (n == 0 || memchr(bg, '"', n) || !fts_param(p, -1))
+				continue; /* -1: mdg_score counts a compound's documents */
+			rc = mdg_buf_printf(b, "%s\"%s\"", b->len ? " OR " : "", bg);
+		}
 	}
 	/* FTS5 scores every document containing any searched term, so the
 	 * cost is the summed length of the terms' posting lists. The rarest

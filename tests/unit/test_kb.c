@@ -826,6 +826,49 @@ int main(void)
 		kb_result_free(g);
 	}
 
+	/* A reading keeps the terms most Q&A use (ケン: 県 before 件, 券, 圏, 権),
+	 * and a compound is searched with each homophone of its words
+	 * (じゅしん|けん is 受診券 though 受信 is the commoner ジュシン). */
+	{
+		static const char *const homo_rows[][10] = {
+			{"H-1", "県の補助金はありますか。", "県の補助金の一覧です。", "", "県", "", "",
+			 "", "", ""},
+			{"H-2", "国の補助金はありますか。", "国の制度です。", "", "国", "", "", "", "",
+			 ""},
+			{"H-3", "県の窓口はどこですか。", "県の本庁舎です。", "", "県", "", "", "", "",
+			 ""},
+			{"H-4", "この件について聞きたい。", "担当課へどうぞ。", "", "その他", "", "", "",
+			 "", ""},
+			{"H-5", "入場券はどこで買えますか。", "窓口で買えます。", "", "施設", "", "", "",
+			 "", ""},
+			{"H-6", "首都圏の事務所はどこですか。", "東京です。", "", "その他", "", "", "",
+			 "", ""},
+			{"H-7", "著作権の確認をしたい。", "広報課へ。", "", "その他", "", "", "", "",
+			 ""},
+		};
+		import_rows(k, "homo", 7, homo_rows, NULL);
+		kb_result *g = search_bot(k, "homo", "けんほじょきん");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "H-1") == 0 &&
+			      g->hits[0].qcov > 0.999,
+		      "けん reads 県, the commonest ケン, not only the first four in code order");
+		kb_result_free(g);
+		static const char *const comp_rows[][10] = {
+			{"J-1", "診断の受診券をなくした。", "再発行します。", "", "医療", "", "", "", "", ""},
+			{"J-2", "受信した券をなくした。", "再送します。", "", "施設", "", "", "", "",
+			 ""},
+			{"J-3", "メールを受信できない。", "設定を確認してください。", "", "メール", "",
+			 "", "", "", ""},
+			{"J-4", "受信の設定を変えたい。", "設定画面からどうぞ。", "", "メール", "", "",
+			 "", "", ""},
+		};
+		import_rows(k, "compound", 4, comp_rows, NULL);
+		g = search_bot(k, "compound", "じゅしんけんをなくした");
+		CHECK(g && g->nhits > 1 && strcmp(g->hits[0].ext_id, "J-1") == 0 &&
+			      g->hits[0].score > g->hits[1].score,
+		      "じゅしん|けん is the compound 受診券 (受信 is read first)");
+		kb_result_free(g);
+	}
+
 	/* A unit asks for a size, it is not the subject: 「添付 何MBまで」 is not
 	 * declined because the attachment questions do not say MB. */
 	{
