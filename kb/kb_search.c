@@ -294,7 +294,7 @@ static mdg_rc load_vocab(kb *k, search_cache *c, char **err)
 		return rc;
 	st = kb_stmt(k,
 		     /* A reading keeps the SET_TERMS terms most Q&A use: ケン
-		      * is 県 before 健, 券, 建 (and 犬, 権 are dropped). */
+		      * is 県 first, not the first four in character order. */
 		     "SELECT r.reading, r.term FROM readings r LEFT JOIN terms t "
 		     "ON t.version_id=r.version_id AND t.term=r.term "
 		     "WHERE r.version_id=?1 ORDER BY r.reading, coalesce(t.df, 0) DESC, r.term",
@@ -1445,6 +1445,9 @@ static mdg_rc fts_query(query *q, mdg_buf *b, kb_fts_params *p)
 		const char *xs[COMPOUND_SPELLINGS], *ys[COMPOUND_SPELLINGS];
 		int nx = word_spellings(q, x, xs), ny = word_spellings(q, y, ys);
 		for (int a = 0; a < nx * ny && rc == MDG_OK; a++) {
+			/* other spellings leave half the phrases to the terms */
+			if (a > 0 && p->nphrases >= KB_FTS_MAX_PHRASES / 2)
+				break;
 			const char *u = xs[a / ny], *v = ys[a % ny];
 			char bg[NLP_BIGRAM_MAX];
 			size_t n = nlp_bigram(u, strlen(u), v, strlen(v), bg, sizeof bg);
