@@ -1095,12 +1095,14 @@ static int homophones_in_group(const query *q, const concept *h, int grp)
 {
 	const search_cache *c = q->cache;
 	for (int a = 0; a < h->nalts; a++) {
+		if (h->nterms[a] != 1)
+			return 0;
 		const char *t = q->terms[h->terms[a][0]];
 		int in = 0;
 		for (size_t p = phrase_lower_bound(c, t);
 		     !in && p < c->nphr && strcmp(c->phr[p].terms[0], t) == 0; p++)
 			in = c->phr[p].nterms == 1 && c->phr[p].grp == grp;
-		if (h->nterms[a] != 1 || !in)
+		if (!in)
 			return 0;
 	}
 	return 1;
