@@ -19,6 +19,7 @@
 
 #define MAX_TOKENS 256     /* terms taken from one message */
 #define MAX_CONCEPTS 256
+#define MAX_AUX 64         /* auxiliaries after a conjugated word, per message */
 #define MAX_ALTS 16        /* alternatives per concept */
 #define COMPOUND_SPELLINGS 4 /* spellings of a word tried in its compounds */
 #define MAX_ALT_TERMS 8    /* terms per alternative */
@@ -474,6 +475,9 @@ typedef struct query {
 	short slot[TERM_SLOTS]; /* open-addressing index: term id + 1, 0 = empty */
 	concept con[MAX_CONCEPTS];
 	int ncon;
+	nlp_span aux[MAX_AUX]; /* auxiliaries after a conjugated word (aux_at) */
+	size_t naux;
+	int aux_read; /* 1 once aux[] is filled */
 	char **err;
 } query;
 
@@ -704,6 +708,23 @@ static int known_token_in(query *q, size_t a, size_t b)
 	return 0;
 }
 
+/* Whether MeCab reads an auxiliary after a conjugated word at byte at of
+ * the message (nlp_tagger_aux_spans, parsed on first use). */
+static mdg_rc aux_at(query *q, size_t at, int *yes)
+{
+	*yes = 0;
+	if (!q->aux_read) {
+		mdg_rc rc = nlp_tagger_aux_spans(kb_tagger(q->k), q->norm, q->nlen, q->aux,
+						 MAX_AUX, &q->naux);
+		if (rc != MDG_OK)
+			return mdg_fail(q->err, rc, "search: MeCab could not parse the message");
+		q->aux_read = 1;
+	}
+	for (size_t i = 0; i < q->naux && !*yes; i++)
+		*yes = q->aux[i].start == at;
+	return MDG_OK;
+}
+
 /* Whether token t overlaps a word piece of a run's best segmentation
  * (pieces end at character j, start at from[j]; offsets off, from byte
  * start). */
@@ -809,6 +830,21 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 		}
 		words += matched[j] == PIECE_WORD;
 	}
+	/* Nor does a word start where MeCab reads an auxiliary after a verb:
+	 * でき「なく」なった is no 亡くなる, おくり「たい」 no 帯; the piece is
+	 * grammar. */
+	for (size_t j = nch; !phrase && j > 0 && rc == MDG_OK; j = (size_t)from[j]) {
+		size_t i = (size_t)from[j];
+		int aux = 0;
+		if (matched[j] == PIECE_WORD || matched[j] == PIECE_KANA)
+			rc = aux_at(q, start + off[i], &aux);
+		if (aux) {
+			words -= matched[j] == PIECE_WORD;
+			matched[j] = PIECE_GRAMMAR;
+		}
+	}
+	if (rc != MDG_OK)
+		goto out;
 	int whole = cov * 10 >= (int)nch * 6, longest = 0, longest_kana = 0;
 	for (size_t j = nch; j > 0; j = (size_t)from[j]) {
 		int len = (int)(j - (size_t)from[j]);

@@ -638,6 +638,65 @@ static mdg_rc analyse(nlp_tagger *t, const char *text, size_t n, recorder *rec)
 	return MDG_OK;
 }
 
+static int has_pos(const mecab_node_t *node, const char *pos)
+{
+	return node->stat == MECAB_NOR_NODE && node->feature &&
+	       strncmp(node->feature, pos, strlen(pos)) == 0;
+}
+
+/* Whether node is one of today's auxiliaries of conjugation (the negative,
+ * the desiderative, polite ます, the past, the passive and causative), by
+ * base form or lemma: IPADIC also has classical ones (じ, き) that it reads
+ * into kana text where no one wrote them (うけつけ「じ」かん). */
+static int modern_aux(const mecab_node_t *node, int unidic)
+{
+	static const char *const aux[] = {"ない", "ぬ", "たい", "ます", "た", "れる",
+					  "られる", "せる", "させる", NULL};
+	if (!has_pos(node, "助動詞,"))
+		return 0;
+	char fb[2048];
+	char *f[MAX_FIELDS];
+	snprintf(fb, sizeof fb, "%s", node->feature);
+	int nf = split_features(fb, f, MAX_FIELDS), bi = unidic ? 7 : 6;
+	for (const char *const *a = aux; nf > bi && *a; a++)
+		if (strcmp(f[bi], *a) == 0)
+			return 1;
+	return 0;
+}
+
+mdg_rc nlp_tagger_aux_spans(nlp_tagger *t, const char *text, size_t n, nlp_span *out,
+			    size_t max, size_t *count)
+{
+	*count = 0;
+	if (n == 0)
+		return MDG_OK;
+	mecab_lattice_set_sentence2(t->lattice, text, n);
+	if (!mecab_parse_lattice(t->tagger, t->lattice))
+		return MDG_ERR_MECAB;
+	int unidic = t->m->kind == NLP_DICT_UNIDIC;
+	/* conj: the previous node conjugates (a verb, an adjective or an
+	 * auxiliary after one) and ends where this one starts. */
+	int conj = 0;
+	const char *end = NULL;
+	for (const mecab_node_t *node = mecab_lattice_get_bos_node(t->lattice);
+	     node && *count < max; node = node->next) {
+		int adjacent = end == node->surface;
+		if (node->stat != MECAB_NOR_NODE && node->stat != MECAB_UNK_NODE) {
+			conj = 0, end = NULL;
+			continue;
+		}
+		int aux = adjacent && conj && modern_aux(node, unidic);
+		if (aux) {
+			out[*count].start = (size_t)(node->surface - text);
+			out[*count].end = out[*count].start + node->length;
+			(*count)++;
+		}
+		conj = aux || has_pos(node, "動詞,") || has_pos(node, "形容詞,");
+		end = node->surface + node->length;
+	}
+	return MDG_OK;
+}
+
 mdg_rc nlp_tagger_terms(nlp_tagger *t, const char *text, size_t n,
 			nlp_term_cb cb, void *ctx)
 {

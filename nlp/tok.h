@@ -69,4 +69,17 @@ typedef int (*nlp_term_cb)(void *ctx, const nlp_term *t);
 mdg_rc nlp_tagger_terms(nlp_tagger *t, const char *text, size_t n,
 			nlp_term_cb cb, void *ctx);
 
+typedef struct nlp_span {
+	size_t start, end; /* byte offsets in the input */
+} nlp_span;
+
+/* The auxiliaries of conjugation (ない, たい, ます, た, れる, せる ...)
+ * MeCab reads in already-normalised text right after a verb, an adjective or
+ * another such auxiliary: でき「なく」なった, 行き「たい」. They are grammar,
+ * so a word read from kana does not start there (でき|なくなった is no
+ * 亡くなる; in がなくなった MeCab reads the verb なくなる). Fills at most max
+ * spans in text order and sets *count. */
+mdg_rc nlp_tagger_aux_spans(nlp_tagger *t, const char *text, size_t n, nlp_span *out,
+			    size_t max, size_t *count);
+
 #endif

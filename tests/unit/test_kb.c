@@ -869,6 +869,26 @@ int main(void)
 		kb_result_free(g);
 	}
 
+	/* A word read from kana does not start at an auxiliary after a verb:
+	 * ログインでき「なく」なった is no 亡くなる (death) of another Q&A. */
+	{
+		static const char *const aux_rows[][10] = {
+			{"A-1", "ログインできないときはどうすればよいですか。",
+			 "パスワードを確認してください。", "", "システム", "", "", "", "", ""},
+			{"A-2", "家族が亡くなったときの手続きを教えてください。", "死亡届を出してください。",
+			 "", "戸籍", "", "", "", "", ""},
+		};
+		import_rows(k, "aux", 2, aux_rows, NULL);
+		kb_result *g = search_bot(k, "aux", "ログインできなくなった");
+		CHECK(g && g->nhits > 0 && strcmp(g->hits[0].ext_id, "A-1") == 0 &&
+			      !hits_have(g, "A-2"),
+		      "できなくなった does not read 亡くなる");
+		kb_result_free(g);
+		g = search_bot(k, "aux", "そふがなくなった");
+		CHECK(g && hits_have(g, "A-2"), "がなくなった in kana still reads 亡くなる");
+		kb_result_free(g);
+	}
+
 	/* A unit asks for a size, it is not the subject: 「添付 何MBまで」 is not
 	 * declined because the attachment questions do not say MB. */
 	{

@@ -66,6 +66,29 @@ static void dictionary_tests(const char *dicdir, nlp_dict_kind kind)
 	nlp_tagger *t = NULL;
 	CHECK(nlp_tagger_new(m, &t, NULL) == MDG_OK, "tagger created");
 	collected c;
+	/* Auxiliaries of conjugation: でき「なく」なった (no verb なくなる there),
+	 * 予約し「たい」; がなくなった is the verb なくなる. */
+	{
+		static const struct {
+			const char *text, *tail; /* an auxiliary starts the tail */
+			int aux;
+		} aux[] = {{"ログインできなくなった", "なくなった", 1},
+			   {"会議室を予約したい", "たい", 1},
+			   {"財布がなくなった", "なくなった", 0}};
+		for (size_t i = 0; i < sizeof aux / sizeof *aux; i++) {
+			nlp_span sp[8];
+			size_t n = 0, at = strlen(aux[i].text) - strlen(aux[i].tail);
+			mdg_rc arc = nlp_tagger_aux_spans(t, aux[i].text, strlen(aux[i].text), sp,
+							  8, &n);
+			int found = 0;
+			for (size_t j = 0; j < n; j++)
+				found |= sp[j].start == at && sp[j].end > at;
+			snprintf(name, sizeof name, "%s: %s", aux[i].text,
+				 aux[i].aux ? "an auxiliary starts its ending"
+					    : "なくなる is a verb, not an auxiliary");
+			CHECK(arc == MDG_OK && found == aux[i].aux, name);
+		}
+	}
 	terms_of(t, "パスワードを忘れたので再発行してください。", &c);
 	CHECK(has_word(c.terms, "パスワード"), "noun is a term");
 	CHECK(has_word(c.terms, "忘れる"), "verb indexed by its base form");
