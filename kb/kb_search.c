@@ -830,9 +830,10 @@ static mdg_rc kana_run(query *q, size_t start, size_t end, int phrase)
 		}
 		words += matched[j] == PIECE_WORD;
 	}
-	/* Nor does a word start where MeCab reads an auxiliary after a verb:
-	 * でき「なく」なった is no 亡くなる, おくり「たい」 no 帯; the piece is
-	 * grammar. */
+	/* Nor does a word start where MeCab reads an auxiliary after a verb
+	 * (でき「なく」なった is no 亡くなる, おくり「たい」 no 帯; the piece is
+	 * grammar), in a run right after a word: in a sentence typed all in
+	 * kana MeCab invents such verbs (さいきん|たい|ちょう for 体調). */
 	for (size_t j = nch; !phrase && j > 0 && rc == MDG_OK; j = (size_t)from[j]) {
 		size_t i = (size_t)from[j];
 		int aux = 0;
