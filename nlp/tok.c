@@ -457,6 +457,14 @@ static int emit_ascii(const char *text, const ascii_run *r, recorder *rec)
 	return rc;
 }
 
+/* Whether node is a dictionary word whose part of speech starts with pos
+ * ("助動詞,"). */
+static int has_pos(const mecab_node_t *node, const char *pos)
+{
+	return node->stat == MECAB_NOR_NODE && node->feature &&
+	       strncmp(node->feature, pos, strlen(pos)) == 0;
+}
+
 /* A verb negated in front of a noun (燃えないごみ, 使えないカード) keeps its
  * negation: a lemma would make it the opposite term (燃えるごみ). Returns the
  * auxiliary's node, or NULL. Predicates (届かない。) keep the lemma, which
@@ -470,7 +478,7 @@ static const mecab_node_t *negated_before_noun(const mecab_node_t *verb)
 	if (!((aux->length == 6 && memcmp(aux->surface, "ない", 6) == 0) ||
 	      (aux->length == 3 && memcmp(aux->surface, "ぬ", 3) == 0)))
 		return NULL;
-	if (strncmp(aux->feature ? aux->feature : "", "助動詞,", strlen("助動詞,")) != 0)
+	if (!has_pos(aux, "助動詞,"))
 		return NULL;
 	const char *nf = aux->next->feature ? aux->next->feature : "";
 	return strncmp(nf, "名詞,", strlen("名詞,")) == 0 ? aux : NULL;
@@ -486,8 +494,7 @@ static const mecab_node_t *misread_itsu(const mecab_node_t *node)
 			       memcmp(node->surface, "い", 3) == 0 && tsu &&
 			       tsu->stat == MECAB_NOR_NODE && tsu->length == 3 &&
 			       tsu->surface == node->surface + 3 &&
-			       memcmp(tsu->surface, "つ", 3) == 0 && tsu->feature &&
-			       strncmp(tsu->feature, "助動詞,", strlen("助動詞,")) == 0
+			       memcmp(tsu->surface, "つ", 3) == 0 && has_pos(tsu, "助動詞,")
 		       ? tsu
 		       : NULL;
 }
@@ -636,12 +643,6 @@ static mdg_rc analyse(nlp_tagger *t, const char *text, size_t n, recorder *rec)
 			return cb_rc(rc);
 	}
 	return MDG_OK;
-}
-
-static int has_pos(const mecab_node_t *node, const char *pos)
-{
-	return node->stat == MECAB_NOR_NODE && node->feature &&
-	       strncmp(node->feature, pos, strlen(pos)) == 0;
 }
 
 /* Whether node is one of today's auxiliaries of conjugation (the negative,
